@@ -1,0 +1,104 @@
+"""inspect-ai model provider `local/...`: GGUF models in-process through llama-cpp-python.
+
+One llama.cpp context per model file is shared by every candidate that uses
+it, and calls are serialised: llama.cpp reuses the KV cache of the longest
+common token prefix with the previous call, so samples that share a system
+prompt and few-shot turns only pay for their own suffix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from typing import Any
+
+import anyio
+from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput, ModelUsage
+from inspect_ai.model._model_call import ModelCall
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from ..journal import Answer, open_journal, request_key
+from .local_models import resolve_model_path
+
+_models: dict[tuple[str, int, int], Any] = {}
+_load_lock = threading.Lock()
+_run_lock = threading.Lock()  # llama.cpp contexts are not re-entrant
+DEFAULT_MAX_TOKENS = 128
+
+
+def _llama(path: str, n_ctx: int, n_threads: int) -> Any:
+    from llama_cpp import Llama  # imported late: only local runs need the compiled extension
+
+    with _load_lock:
+        key = (path, n_ctx, n_threads)
+        if key not in _models:
+            _models[key] = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
+        return _models[key]
+
+
+def _epoch() -> int:
+    # Epochs repeat the same request; their answers must be distinct journal entries.
+    from inspect_ai.log._samples import sample_active
+
+    active = sample_active()
+    return active.epoch if active is not None else 1
+
+
+class LocalModelAPI(ModelAPI):
+    def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
+                 config: GenerateConfig = GenerateConfig(), journal: str | None = None, n_ctx: int = 2048,
+                 n_threads: int | None = None, **model_args: Any) -> None:
+        super().__init__(model_name, base_url, api_key, [], config)
+        self.path = str(resolve_model_path(model_name))
+        self.n_ctx, self.n_threads = n_ctx, n_threads or os.cpu_count() or 1
+        self.journal = open_journal(journal) if journal else None
+        self.calls = 0  # requests that reached the model (not replayed), for tests and benchmarks
+
+    def max_connections(self) -> int:
+        return 1
+
+    def connection_key(self) -> str:
+        return f"local:{self.path}"
+
+    async def generate(self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
+                       config: GenerateConfig) -> tuple[ModelOutput, ModelCall]:
+        messages = [{"role": m.role, "content": m.text} for m in input]
+        body = {"messages": messages, "max_tokens": config.max_tokens or DEFAULT_MAX_TOKENS,
+                # Greedy unless asked otherwise: runs must be reproducible to be resumable.
+                "temperature": config.temperature if config.temperature is not None else 0.0,
+                "top_p": config.top_p if config.top_p is not None else 1.0,
+                "stop": config.stop_seqs or [], "seed": config.seed, "epoch": _epoch()}
+        key = request_key("local", None, self.model_name, body)
+        answer = self.journal.answered(key) if self.journal else None
+        replayed = answer is not None
+        if answer is None:
+            if self.journal:
+                self.journal.mark_sent(key, "local", None, self.model_name, body)
+            answer = await anyio.to_thread.run_sync(self._complete, body, key)
+            if self.journal:
+                self.journal.record_answer(key, answer)
+        output = ModelOutput.from_content(model=self.model_name, content=answer.response["content"],
+                                          stop_reason=answer.response["stop_reason"])
+        output.usage = ModelUsage(input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
+                                  total_tokens=answer.input_tokens + answer.output_tokens)
+        output.time = answer.compute_s
+        output.metadata = {"compute_s": answer.compute_s, "replayed": replayed, "journal_key": key}
+        return output, ModelCall.create(body, answer.response)
+
+    def _complete(self, body: dict[str, Any], key: str) -> Answer:
+        llm = _llama(self.path, self.n_ctx, self.n_threads)
+        seed = body["seed"] if body["seed"] is not None else int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+        with _run_lock:
+            self.calls += 1
+            start = time.perf_counter()
+            result = llm.create_chat_completion(
+                messages=body["messages"], max_tokens=body["max_tokens"], temperature=body["temperature"],
+                top_p=body["top_p"], stop=body["stop"] or None, seed=seed)
+            elapsed = time.perf_counter() - start
+        choice, usage = result["choices"][0], result["usage"]
+        stop = {"length": "max_tokens", "stop": "stop"}.get(choice.get("finish_reason") or "stop", "unknown")
+        return Answer(response={"content": choice["message"]["content"] or "", "stop_reason": stop},
+                      input_tokens=usage["prompt_tokens"], output_tokens=usage["completion_tokens"],
+                      compute_s=elapsed)

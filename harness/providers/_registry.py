@@ -1,0 +1,15 @@
+"""inspect-ai entry point: importing this module registers harness's model providers.
+
+pyproject.toml declares it under [project.entry-points.inspect_ai], so
+`inspect eval ... --model local/smollm2-135m-instruct` works in any project
+that installs harness, not only through the `harness` command.
+"""
+
+from inspect_ai.model import modelapi
+
+
+@modelapi(name="local")
+def local() -> type:
+    from ._local import LocalModelAPI  # deferred: keeps `import inspect_ai` cheap for API-only users
+
+    return LocalModelAPI

@@ -1,0 +1,19 @@
+"""Scorers: pure functions from (output, target) to a score in [0, 1].
+
+One small private module per scorer, as inspect-ai lays out its own; the
+registry maps suite names to functions and their options.
+"""
+
+from ._exact import exact
+from ._f1 import f1
+from ._includes import includes
+from ._inspect import harness_scorer
+from ._json_fields import first_json_object, json_fields
+from ._numeric import extract_numbers, numeric
+from ._regex import regex
+from ._registry import SCORERS, score_text
+
+__all__ = [
+    "SCORERS", "exact", "extract_numbers", "f1", "first_json_object", "harness_scorer",
+    "includes", "json_fields", "numeric", "regex", "score_text",
+]
