@@ -14,9 +14,10 @@ import json
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 MIGRATIONS: list[str] = [
     # 1: requests and their answers
@@ -54,6 +55,28 @@ MIGRATIONS: list[str] = [
         detail TEXT
     );
     """,
+    # 2: provider batch APIs (harness/batch). A batch row is written as an *intent* (status 'intent',
+    # our own id) before the provider is asked to create it; `remote_id` is filled in once the provider
+    # has accepted it, so a crash in between can be reconciled (docs/batch.md). Requests gain their
+    # custom_id, the attempts spent on them, an upper-bound cost (for --max-cost) and whether they
+    # were answered through a batch (half price).
+    """
+    ALTER TABLE requests ADD COLUMN custom_id TEXT;
+    ALTER TABLE requests ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE requests ADD COLUMN bound_usd REAL;
+    ALTER TABLE requests ADD COLUMN via_batch INTEGER;
+    ALTER TABLE requests ADD COLUMN latency_s REAL;
+    CREATE INDEX requests_status ON requests(status);
+    ALTER TABLE batches ADD COLUMN remote_id TEXT;
+    ALTER TABLE batches ADD COLUMN owner TEXT;
+    ALTER TABLE batches ADD COLUMN bound_usd REAL;
+    ALTER TABLE batches ADD COLUMN price TEXT;
+    ALTER TABLE batches ADD COLUMN counts TEXT;
+    ALTER TABLE batches ADD COLUMN input_file_id TEXT;
+    ALTER TABLE batches ADD COLUMN updated_at REAL;
+    CREATE INDEX batches_status ON batches(status);
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 ]
 
 
@@ -71,6 +94,8 @@ class Answer:
     cache_write_tokens: int = 0
     compute_s: float | None = None
     cost_usd: float | None = None
+    batch: bool = False  # answered through a provider batch API (billed at the batch price)
+    latency_s: float | None = None  # wall time of a synchronous API call; None for batches
 
 
 class Journal:
@@ -96,11 +121,12 @@ class Journal:
     def answered(self, key: str) -> Answer | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT response, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, compute_s, cost_usd"
-                " FROM requests WHERE key=? AND status='answered'", (key,)).fetchone()
+                "SELECT response, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, compute_s, cost_usd,"
+                " via_batch, latency_s FROM requests WHERE key=? AND status='answered'", (key,)).fetchone()
         if row is None:
             return None
-        return Answer(json.loads(row[0]), row[1] or 0, row[2] or 0, row[3] or 0, row[4] or 0, row[5], row[6])
+        return Answer(json.loads(row[0]), row[1] or 0, row[2] or 0, row[3] or 0, row[4] or 0, row[5], row[6],
+                      bool(row[7]), row[8])
 
     def mark_sent(self, key: str, provider: str, base_url: str | None, model: str, body: dict[str, Any],
                   batch_id: str | None = None) -> None:
@@ -116,10 +142,11 @@ class Journal:
         with self._lock:
             self._db.execute(
                 "UPDATE requests SET status='answered', response=?, input_tokens=?, output_tokens=?,"
-                " cache_read_tokens=?, cache_write_tokens=?, compute_s=?, cost_usd=?, answered_at=?, error=NULL"
-                " WHERE key=?",
+                " cache_read_tokens=?, cache_write_tokens=?, compute_s=?, cost_usd=?, answered_at=?, error=NULL,"
+                " via_batch=?, latency_s=? WHERE key=?",
                 (json.dumps(answer.response), answer.input_tokens, answer.output_tokens, answer.cache_read_tokens,
-                 answer.cache_write_tokens, answer.compute_s, answer.cost_usd, time.time(), key))
+                 answer.cache_write_tokens, answer.compute_s, answer.cost_usd, time.time(), int(answer.batch),
+                 answer.latency_s, key))
 
     def record_error(self, key: str, error: str) -> None:
         with self._lock:
@@ -131,6 +158,38 @@ class Journal:
         out = {status: n for status, n, _ in rows}
         out["sent"] = sum(s or 0 for _, _, s in rows)
         return out
+
+    # --- generic access, for modules that keep their own tables here (harness/batch) -------------
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """Run one statement (autocommit); returns the number of rows changed."""
+        with self._lock:
+            return self._db.execute(sql, params).rowcount
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An IMMEDIATE transaction: its reads and writes are atomic even against other processes,
+        which is what makes claiming requests for a batch safe when two harness commands overlap."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def get_setting(self, key: str) -> Any:
+        rows = self.query("SELECT value FROM settings WHERE key=?", (key,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                     (key, json.dumps(value)))
 
     def close(self) -> None:
         with self._lock:

@@ -54,9 +54,17 @@ def _sample_row(cell: "Cell", s: "EvalSample", config: str, prices: dict, hourly
     # our providers put the model's own compute time in metadata.
     meta = (out.metadata or {}) if out else {}
     latency = meta.get("compute_s") or (out.time if out and out.time is not None else s.working_time) or 0.0
+    if "latency_s" in meta:  # API answers (providers/_journal.py): a batch has no per-call latency
+        latency = float("nan") if meta["latency_s"] is None else meta["latency_s"]
+    batch = bool(meta.get("batch", False))
     score = _score_value(s)
+    if s.error is not None and score != score:
+        # A sample whose request failed for good counts as a wrong answer (the candidate did not deliver
+        # one), so every candidate keeps the same samples and comparisons stay paired; `error` says why.
+        score = 0.0
     try:
-        costs = costs_for_call(c.model, Usage(**tokens, compute_seconds=latency), batch=False,
+        costs = costs_for_call(c.model, Usage(**tokens, compute_seconds=0.0 if latency != latency else latency),
+                               batch=batch,
                                cache_prompt=c.cache_prompt, explicit=prices, local_hourly_usd=hourly)
         eval_cost, prod_cost = costs.eval_usd, costs.prod_usd
     except PriceNotFound:
@@ -64,7 +72,7 @@ def _sample_row(cell: "Cell", s: "EvalSample", config: str, prices: dict, hourly
     return {"suite": cell.suite.name, "task": cell.task.name, "candidate": c.label(), "model": c.model,
             "config": config, "sample_id": str(s.id), "epoch": s.epoch, "cluster": (s.metadata or {}).get("cluster"),
             "score": score, **tokens, "cost_usd": eval_cost, "prod_cost_usd": prod_cost, "latency_s": latency,
-            "batch": False, "error": s.error.message if s.error else None,
+            "batch": batch, "error": s.error.message if s.error else None,
             "input": _last_user_text(s), "output": out.completion if out else "",
             "target": s.target if isinstance(s.target, str) else json.dumps(s.target)}
 

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
+from .errors import HarnessError
 from .suite import Suite
 from .tasks import Cell, build_task, select_sample_ids, _load_inspect_task
+
+if TYPE_CHECKING:
+    from .batch import Progress
 
 
 @dataclass
@@ -70,22 +75,83 @@ def finished_logs(log_dir: Path) -> dict[str, str]:
     return {k: v[1] for k, v in found.items()}
 
 
-def execute(plan: RunPlan, reports: Path, display: str | None = None, max_tasks: int = 1) -> RunOutcome:
+@dataclass(frozen=True)
+class SendOptions:
+    """How API cells send their requests (harness/batch)."""
+
+    batch: bool = True  # provider batch APIs (half price); False: synchronous calls
+    max_cost: float | None = None  # USD cap over this run's API requests (spent + in flight + to send)
+    detach: bool = False  # submit and return without waiting
+    wait: bool = True  # poll until every request is answered or failed for good
+    check_budget: bool = True  # refuse up front when the upper estimate exceeds max_cost
+
+
+class NotFinished(HarnessError):
+    """Requests are still in flight: come back later (`harness collect`)."""
+
+    exit_code = 3
+
+
+def send_api_requests(plan: RunPlan, reports: Path, options: SendOptions = SendOptions(),
+                      say: Callable[[str], None] = print) -> Progress | None:
+    """Send (or keep waiting for) the requests of the API cells that have no finished log yet.
+
+    Returns None when there is nothing to send. Raises BudgetExceeded (exit 2) when --max-cost refuses
+    or stops the run, NotFinished (exit 3) when not waiting and requests are still out."""
+    from .batch import API_PROVIDERS, BatchSettings, Driver
+    from .journal import open_journal
+
+    done = finished_logs(reports / "logs")
+    cells = [c for c in plan.cells if c.candidate.provider in API_PROVIDERS and c.key not in done]
+    if not cells:
+        return None
+    driver = Driver(open_journal(reports / "journal.sqlite"), BatchSettings.from_env(), batch=options.batch,
+                    max_cost=options.max_cost, say=say)
+    driver.prepare(cells)
+    if options.check_budget:
+        driver.check_budget()
+    progress = driver.run(wait=options.wait and not options.detach, detach=options.detach)
+    if not progress.done and not options.detach:
+        raise NotFinished(f"not finished yet: {progress.line()}; run `harness collect` again later "
+                          "(or `harness collect --wait`)")
+    return progress
+
+
+def remember_run(reports: Path, settings: dict[str, Any]) -> None:
+    """Store how this run was invoked, so `harness collect` can complete it later."""
+    from .journal import open_journal
+
+    open_journal(reports / "journal.sqlite").set_setting("last_run", settings)
+
+
+def last_run(reports: Path) -> dict[str, Any] | None:
+    from .journal import open_journal
+
+    if not (reports / "journal.sqlite").exists():
+        return None
+    return open_journal(reports / "journal.sqlite").get_setting("last_run")
+
+
+def execute(plan: RunPlan, reports: Path, display: str | None = None, max_tasks: int | None = None) -> RunOutcome:
     log_dir, journal = reports / "logs", reports / "journal.sqlite"
     done = finished_logs(log_dir)
     todo = [c for c in plan.cells if c.key not in done]
     if todo:
         tasks = [build_task(c, journal) for c in todo]
-        # max_tasks=1 by default: local cells share one llama.cpp context, and
-        # running them one after another keeps its prompt-prefix cache warm.
-        inspect_eval(tasks, log_dir=str(log_dir), display=display, max_tasks=max_tasks, fail_on_error=False,
-                     retry_on_error=1, score_display=False, log_format="eval")
+        # Local cells share one llama.cpp context: one after another keeps its prompt-prefix cache warm.
+        # API cells replay answers from the journal: side by side, and without inspect's realtime event
+        # buffer (a SQLite write per event, for live viewing of samples that take no time here).
+        slow = any(c.candidate.provider == "local" for c in todo)
+        inspect_eval(tasks, log_dir=str(log_dir), display=display, max_tasks=max_tasks or (1 if slow else 4),
+                     fail_on_error=False, retry_on_error=1, score_display=False, log_format="eval",
+                     log_realtime=slow)
         done = finished_logs(log_dir)
     missing = [c.name for c in plan.cells if c.key not in done]
     if missing:
-        from .errors import HarnessError
-
         raise HarnessError(f"these cells did not finish: {', '.join(missing)}; see the logs in {log_dir} "
                            "(`inspect view --log-dir ...`) and run the same command again to resume")
-    logs = {c.key: read_eval_log(done[c.key]) for c in plan.cells}
+    # The results table needs each sample's input, output, scores and metadata, not its event transcript
+    # (most of a log's size: with thousands of API samples, reading events too doubled the memory peak).
+    logs = {c.key: read_eval_log(done[c.key], exclude_fields={"events", "attachments", "store"})
+            for c in plan.cells}
     return RunOutcome(plan, logs, reused=len(plan.cells) - len(todo), ran=len(todo))

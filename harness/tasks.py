@@ -14,6 +14,7 @@ from inspect_ai.dataset import Sample
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, GenerateConfig, get_model
 from inspect_ai.solver import generate
 
+from .batch._requests import API_PROVIDERS, BodySettings
 from .candidates import Candidate, fingerprint
 from .providers._mock import offline_model_args
 from .scorers import harness_scorer
@@ -78,7 +79,14 @@ def build_task(cell: Cell, journal: Path) -> Task:
     model_args = offline_model_args(c.provider, c.model_args)
     if c.provider == "local":
         model_args = {**model_args, "journal": str(journal)}
-    model = get_model(c.model, config=GenerateConfig(**c.generate_config()), **model_args)
+    model_name = c.model
+    if c.provider in API_PROVIDERS:
+        # API answers come from the journal (harness/batch sends the requests); see providers/_journal.py.
+        price = cell.suite.prices.get(c.model)
+        model_name, model_args = f"journal/{c.model}", {
+            **model_args, "journal": str(journal), "settings": BodySettings.from_candidate(c).to_args(),
+            "price": price.model_dump() if price else None, "live": t.inspect_task is not None}
+    model = get_model(model_name, config=GenerateConfig(**c.generate_config()), **model_args)
     metadata = {"harness_cell": cell.key, "suite": t.suite, "task": t.name, "candidate": c.label(),
                 "config": c.model_dump(exclude_none=True)}
     if t.inspect_task:

@@ -13,3 +13,10 @@ def local() -> type:
     from ._local import LocalModelAPI  # deferred: keeps `import inspect_ai` cheap for API-only users
 
     return LocalModelAPI
+
+
+@modelapi(name="journal")
+def journal() -> type:
+    from ._journal import JournalModelAPI  # API answers replayed from harness's journal (harness/batch)
+
+    return JournalModelAPI

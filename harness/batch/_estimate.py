@@ -1,0 +1,143 @@
+"""Upper-bound costs before anything is sent (`harness estimate`, `--max-cost`).
+
+Input tokens are counted offline: tiktoken's encodings download from the network and Anthropic
+publishes no local tokenizer, so harness bounds tokens by characters / 3 (+8 per message for role
+markers). English prose runs at about 4 characters per token, so this over-counts it by ~30%;
+dense code, digits or non-Latin scripts can exceed 1 token per 3 characters, and there the
+"upper bound" may fall short (docs/batch.md). Output is bounded by max_tokens. For a cached prompt
+the bound charges every prefix token at the cache *write* price (batch cache hits are best effort);
+the "with cache hits" figure assumes the first request of a cell writes and the others read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..pricing import ModelPrice, PriceNotFound, lookup_price
+from ._requests import ApiRequest, cell_requests, is_batchable, uses_api
+
+if TYPE_CHECKING:
+    from ..run import RunPlan
+    from ..tasks import Cell
+
+CHARS_PER_TOKEN = 3
+MESSAGE_OVERHEAD = 8
+
+
+def approx_tokens(text: str) -> int:
+    return -(-len(text) // CHARS_PER_TOKEN)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") for b in content or [] if isinstance(b, dict))
+
+
+def prompt_tokens(body: dict[str, Any]) -> tuple[int, int]:
+    """(all input tokens, tokens of the stable prefix: everything before the last message)."""
+    system = body.get("system")
+    parts = [_text(system)] if system else []
+    parts += [_text(m.get("content")) for m in body.get("messages") or []]
+    sizes = [approx_tokens(p) + MESSAGE_OVERHEAD for p in parts]
+    return sum(sizes), sum(sizes[:-1])
+
+
+def _caches(body: dict[str, Any]) -> bool:
+    return "cache_control" in str(body.get("system")) or "cache_control" in str(body.get("messages"))
+
+
+def _max_output(body: dict[str, Any]) -> int:
+    return int(body.get("max_tokens") or body.get("max_completion_tokens") or 0)
+
+
+def request_bound(r: ApiRequest, price: ModelPrice, batch: bool) -> float:
+    """USD upper bound of one attempt of `r`."""
+    total, _ = prompt_tokens(r.body)
+    in_rate = max(price.input, price.cache_write_rate) if _caches(r.body) else price.input
+    usd = (total * in_rate + _max_output(r.body) * price.output) / 1e6
+    return usd * (1 - (price.batch_discount or 0)) if batch else usd
+
+
+def _cached_usd(reqs: list[ApiRequest], price: ModelPrice, batch: bool) -> float:
+    usd = 0.0
+    for i, r in enumerate(reqs):
+        total, prefix = prompt_tokens(r.body)
+        prefix_rate = price.cache_write_rate if i == 0 else price.cache_read_rate
+        usd += ((total - prefix) * price.input + prefix * prefix_rate + _max_output(r.body) * price.output) / 1e6
+    return usd * (1 - (price.batch_discount or 0)) if batch else usd
+
+
+@dataclass
+class CellEstimate:
+    task: str
+    candidate: str
+    model: str
+    mode: str  # batch | sync | local | free
+    requests: int
+    input_tokens: int | None
+    output_tokens: int | None
+    upper_usd: float | None  # None: not bounded (see note)
+    cached_usd: float | None = None
+    note: str = ""
+
+
+def price_for(cell: Cell) -> ModelPrice | None:
+    try:
+        return lookup_price(cell.candidate.model, cell.suite.prices)
+    except PriceNotFound:
+        return None
+
+
+def estimate_cell(cell: Cell, batch: bool) -> tuple[CellEstimate, list[ApiRequest], dict[str, float]]:
+    """The cell's estimate, its requests (API dataset cells only) and their per-request bounds."""
+    c, t = cell.candidate, cell.task
+    n = len(cell.sample_ids) * t.epochs
+    if not uses_api(c):
+        mode = "free" if c.provider == "mockllm" else "local"
+        note = "" if mode == "free" else "priced by compute time after the run"
+        return CellEstimate(t.name, c.label(), c.model, mode, n, None, None, 0.0 if mode == "free" else None,
+                            note=note), [], {}
+    mode = "batch" if batch else "sync"
+    if not is_batchable(cell):
+        return CellEstimate(t.name, c.label(), c.model, "sync", n, None, None, None,
+                            note="inspect task: its solver builds the requests, harness cannot bound them"), [], {}
+    reqs, price = cell_requests(cell), price_for(cell)
+    tokens = sum(prompt_tokens(r.body)[0] for r in reqs)
+    out = sum(_max_output(r.body) for r in reqs)
+    if price is None:
+        return CellEstimate(t.name, c.label(), c.model, mode, len(reqs), tokens, out, None,
+                            note="no price: add a `prices:` entry"), reqs, {}
+    bounds = {r.key: request_bound(r, price, batch) for r in reqs}
+    cached = _cached_usd(reqs, price, batch) if c.cache_prompt else None
+    return CellEstimate(t.name, c.label(), c.model, mode, len(reqs), tokens, out, sum(bounds.values()),
+                        cached), reqs, bounds
+
+
+def estimate(plan: RunPlan, batch: bool = True) -> list[CellEstimate]:
+    return [estimate_cell(cell, batch)[0] for cell in plan.cells]
+
+
+def format_estimate(rows: list[CellEstimate], still_to_send: float | None = None) -> str:
+    head = ["task", "candidate", "mode", "requests", "input tok", "max out tok", "upper bound", "with cache hits"]
+    table = [head]
+    for r in rows:
+        table.append([r.task, r.candidate, r.mode, f"{r.requests:,}",
+                      "-" if r.input_tokens is None else f"{r.input_tokens:,}",
+                      "-" if r.output_tokens is None else f"{r.output_tokens:,}",
+                      "-" if r.upper_usd is None else f"${r.upper_usd:,.4f}",
+                      "-" if r.cached_usd is None else f"${r.cached_usd:,.4f}"])
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in table]
+    notes = sorted({f"{r.candidate} ({r.model}): {r.note}" for r in rows if r.note})
+    bounded = [r.upper_usd for r in rows if r.upper_usd is not None]
+    lines.append(f"total upper bound: ${sum(bounded):,.4f}" + (" (cells marked - are not included)"
+                                                               if len(bounded) < len(rows) else ""))
+    if still_to_send is not None:
+        lines.append(f"not yet answered or in flight (the journal has the rest): ${still_to_send:,.4f}")
+    lines += [f"  note: {n}" for n in notes]
+    lines.append("input tokens ≈ characters / 3 (offline, no tokenizer download); output = max_tokens; batch "
+                 "price = half; cached prefixes bounded at the cache-write price")
+    return "\n".join(lines)
