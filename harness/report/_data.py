@@ -1,0 +1,329 @@
+"""The report's view model: results + routing table -> plain values a template can print.
+
+The routing table says what was decided (criteria, reference, traffic, the choice); the
+per-candidate evidence (paired differences, adjusted p-values, samples still needed) is
+recomputed from the results with those same criteria, because routing.json keeps only the
+chosen candidate's evidence. A recomputed choice that differs from the table's is reported
+as a warning: it means the two files do not belong to the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import select
+from ..stats import mean_interval
+
+if TYPE_CHECKING:
+    from .._routing_schema import CriteriaOut, RoutingTable
+
+MAX_SAMPLES = 20  # regressions shown per task; the count says how many there are in all
+MAX_TEXT = 1500  # characters of one input/output/target shown before it is cut
+
+
+@dataclass
+class CandidateRow:
+    candidate: str
+    model: str | None
+    config: str  # the generate settings, as `key=value, ...` (see pretty_config)
+    status: str  # pass | fail | inconclusive | reference | "" (no decision)
+    reason: str
+    n: int
+    score: float
+    score_low: float
+    score_high: float
+    cost_per_call: float  # production USD per call; NaN when the model has no price
+    eval_cost: float  # what this eval spent on the candidate
+    diff: float | None = None  # mean paired difference against the reference
+    diff_low: float | None = None
+    diff_high: float | None = None
+    diff_confidence: float | None = None
+    p_adjusted: float | None = None
+    samples_needed: int | None = None
+    errors: int = 0
+    chosen: bool = False
+    reference: bool = False
+
+
+@dataclass
+class SampleRow:
+    sample_id: str
+    input: str
+    target: str
+    chosen_output: str
+    chosen_score: float
+    reference_output: str | None  # None when there is no reference to compare with
+    reference_score: float | None
+    reference_input: str | None = None  # only when the reference saw a different prompt
+
+
+@dataclass
+class TaskView:
+    name: str
+    suite: str | None
+    decided: bool  # False: the task had no criteria, so there are scores but no decision
+    summary: str
+    chosen: str | None
+    reference: str | None
+    min_score: float | None
+    max_drop: float | None
+    alpha: float | None
+    n: int
+    traffic: float | None
+    monthly_before: float | None  # reference everywhere
+    monthly_after: float | None  # with the chosen route
+    eval_spend: float
+    candidates: list[CandidateRow]
+    samples: list[SampleRow] = field(default_factory=list)
+    samples_total: int = 0
+    samples_what: str = ""  # what the listed samples are, in words
+    samples_note: str = ""  # why none are listed, when none are
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def saving(self) -> float | None:
+        if self.monthly_before is None or self.monthly_after is None:
+            return None
+        return self.monthly_before - self.monthly_after
+
+    @property
+    def switches(self) -> bool:
+        return self.chosen is not None and self.chosen != self.reference
+
+    def row(self, candidate: str | None) -> CandidateRow | None:
+        return next((c for c in self.candidates if c.candidate == candidate), None)
+
+
+@dataclass
+class Totals:
+    before: float | None  # monthly, over the tasks with a reference, a choice and traffic
+    after: float | None
+    tasks_counted: int
+    eval_spend: float
+    switched: int  # tasks that move to a cheaper candidate
+    kept: int  # tasks that keep their reference
+    unrouted: int
+    undecided: int
+
+    @property
+    def saving(self) -> float | None:
+        return None if self.before is None or self.after is None else self.before - self.after
+
+    @property
+    def saving_share(self) -> float | None:
+        saving = self.saving
+        return None if saving is None or not self.before else saving / self.before
+
+
+@dataclass
+class ReportData:
+    tasks: list[TaskView]
+    totals: Totals
+    warnings: list[str]
+
+
+def build(df: pd.DataFrame, table: RoutingTable | None) -> ReportData:
+    """The view model of a validated results table and the routing table made from it (or None)."""
+    warnings: list[str] = []
+    decided = _decided_tasks(table)
+    if table is None:
+        warnings.append("no routing table: the report shows scores and costs but no decisions "
+                        "(run `harness select`, or give the task criteria in its suite)")
+    tasks = []
+    for name, g in df.groupby("task", sort=False):
+        name = str(name)
+        ref = decided[name][0].reference if name in decided else None
+        if ref is not None and ref not in set(g["candidate"]):
+            warnings.append(f"task {name!r}: the routing table's reference {ref!r} is not in these results, "
+                            "so the task is shown without a decision (regenerate it with `harness select`)")
+            decided.pop(name)
+        if name in decided:
+            view = _decided_view(g, name, *decided[name])
+            if table is not None and view.chosen != _table_choice(table, name):
+                warnings.append(f"task {name!r}: the routing table chose {_table_choice(table, name)!r} but these "
+                                f"results give {view.chosen!r}; the routing table was made from other results "
+                                "(regenerate it with `harness select`)")
+        else:
+            view = _undecided_view(g, name)
+        tasks.append(view)
+    missing = sorted(set(decided) - {t.name for t in tasks})
+    if missing:
+        warnings.append(f"the routing table has task(s) the results lack: {', '.join(missing)}")
+    return ReportData(tasks=tasks, totals=_totals(tasks), warnings=warnings)
+
+
+def _decided_tasks(table: RoutingTable | None) -> dict[str, tuple[select.Criteria, float | None]]:
+    """task -> (criteria with its reference, traffic) as the routing table recorded them."""
+    if table is None:
+        return {}
+    out = {}
+    for name, route in table.routes.items():
+        ref = route.reference.candidate if route.reference else None
+        out[name] = (_criteria(route.criteria, ref), route.traffic_per_month)
+    for name, unrouted in table.unrouted.items():
+        # An unrouted task has no reference (with one, the reference would have been kept).
+        out[name] = (_criteria(unrouted.criteria, None), None)
+    return out
+
+
+def _criteria(c: CriteriaOut, reference: str | None) -> select.Criteria:
+    return select.Criteria(min_score=c.min_score, max_drop=c.max_drop, alpha=c.alpha, reference=reference)
+
+
+def _table_choice(table: RoutingTable, task: str) -> str | None:
+    route = table.routes.get(task)
+    return route.candidate if route else None
+
+
+def _decided_view(g: pd.DataFrame, name: str, criteria: select.Criteria, traffic: float | None) -> TaskView:
+    d = select.decide_task(g, name, criteria, traffic)
+    errors = g.groupby("candidate")["error"].apply(lambda s: int(s.notna().sum()))
+    # From the results, not the verdict: selection names a model after its candidate when the
+    # results (say, a CSV from another tool) have none, and the report should say so instead.
+    models = g.groupby("candidate")["model"].first()
+    rows = [_verdict_row(v, d, int(errors.get(v.candidate, 0)), models.get(v.candidate)) for v in d.verdicts]
+    ref = d.criteria.reference
+    before = d.monthly(ref) if ref is not None and d.chosen is not None else None
+    view = TaskView(name=name, suite=d.suite, decided=True, summary=d.summary, chosen=d.chosen, reference=ref,
+                    min_score=d.criteria.min_score, max_drop=d.criteria.max_drop, alpha=d.criteria.alpha, n=d.n,
+                    traffic=traffic, monthly_before=_finite(before), monthly_after=_finite(d.monthly(d.chosen)),
+                    eval_spend=_spend(g), candidates=rows, notes=list(d.notes))
+    _add_samples(view, g)
+    return view
+
+
+def _verdict_row(v: select.Verdict, d: select.TaskDecision, errors: int, model: Any) -> CandidateRow:
+    diff = v.difference
+    return CandidateRow(
+        candidate=v.candidate, model=_text_or_none(model), config=pretty_config(json.dumps(v.config)),
+        status=v.status, reason=v.reason, n=v.score.n, score=v.score.estimate, score_low=v.score.low,
+        score_high=v.score.high, cost_per_call=v.cost_per_call, eval_cost=v.eval_cost,
+        diff=diff.estimate if diff else None, diff_low=diff.low if diff else None, diff_high=diff.high if diff else None,
+        diff_confidence=diff.confidence if diff else None, p_adjusted=v.p_adjusted, samples_needed=v.samples_needed,
+        errors=errors, chosen=v.candidate == d.chosen, reference=v.candidate == d.criteria.reference)
+
+
+def _undecided_view(g: pd.DataFrame, name: str) -> TaskView:
+    rows = []
+    for cand, c in g.groupby("candidate", sort=False):
+        # Epochs of a sample are averaged first: the sample is the unit of evidence.
+        per = c.groupby("sample_id").agg(score=("score", "mean"), cluster=("cluster", "first"))
+        clusters = per["cluster"].to_numpy() if per["cluster"].notna().all() else None
+        ci = mean_interval(per["score"].to_numpy(dtype=float), clusters=clusters)
+        rows.append(CandidateRow(
+            candidate=str(cand), model=_text_or_none(c["model"].iloc[0]), config=pretty_config(c["config"].iloc[0]),
+            status="", reason="no decision: the task sets no min_score and no reference", n=len(per),
+            score=ci.estimate, score_low=ci.low, score_high=ci.high,
+            cost_per_call=float(c["prod_cost_usd"].mean()), eval_cost=float(c["cost_usd"].sum()),
+            errors=int(c["error"].notna().sum())))
+    suite = g["suite"].dropna()
+    return TaskView(name=name, suite=str(suite.iloc[0]) if len(suite) else None, decided=False,
+                    summary="no decision: the task sets neither min_score nor a reference, so only scores are shown",
+                    chosen=None, reference=None, min_score=None, max_drop=None, alpha=None,
+                    n=int(g["sample_id"].nunique()), traffic=None, monthly_before=None, monthly_after=None,
+                    eval_spend=_spend(g), candidates=rows)
+
+
+# --- the samples a reviewer should read -------------------------------------------------------
+
+
+def _add_samples(view: TaskView, g: pd.DataFrame) -> None:
+    """Where the chosen candidate lost against the reference (or, without one, where it failed)."""
+    chosen, ref = view.chosen, view.reference
+    if chosen is None:
+        view.samples_note = "no candidate was chosen, so there is no route to review"
+        return
+    if chosen == ref:
+        view.samples_note = f"the reference {ref} is kept, so nothing changes for any sample"
+        return
+    per = g.groupby(["candidate", "sample_id"], sort=False)["score"].mean().unstack("candidate")
+    mine = per[chosen].dropna()
+    if ref is None:
+        lost = mine[mine < 1].sort_values()
+        view.samples_what = f"samples where {chosen} scored below 1"
+        order = lost.index
+    else:
+        both = per[[chosen, ref]].dropna()
+        drop = both[ref] - both[chosen]
+        # For 0/1 scores this is exactly "the chosen one failed and the reference passed".
+        lost = drop[drop > 0].sort_values(ascending=False, kind="stable")
+        view.samples_what = f"samples where {chosen} scored below the reference {ref}"
+        order = lost.index
+    view.samples_total = len(order)
+    if not all(col in g.columns and g[col].notna().any() for col in ("input", "output")):
+        view.samples_note = "the results carry no input/output texts, so the samples cannot be shown"
+        return
+    first = g.sort_values("epoch", kind="stable").drop_duplicates(["candidate", "sample_id"]).set_index(
+        ["candidate", "sample_id"])
+    for sid in list(order)[:MAX_SAMPLES]:
+        mine_row = first.loc[(chosen, sid)]
+        ref_row = first.loc[(ref, sid)] if ref is not None else None
+        ref_input = _cut(ref_row.get("input")) if ref_row is not None else None
+        view.samples.append(SampleRow(
+            sample_id=str(sid), input=_cut(mine_row.get("input")), target=_cut(mine_row.get("target")),
+            chosen_output=_cut(mine_row.get("output")), chosen_score=float(per.loc[sid, chosen]),
+            reference_output=_cut(ref_row.get("output")) if ref_row is not None else None,
+            reference_score=float(per.loc[sid, ref]) if ref is not None else None,
+            reference_input=ref_input if ref_input is not None and ref_input != _cut(mine_row.get("input")) else None))
+
+
+# --- totals and helpers -----------------------------------------------------------------------
+
+
+def _totals(tasks: list[TaskView]) -> Totals:
+    counted = [t for t in tasks if t.monthly_before is not None and t.monthly_after is not None]
+    before = sum(t.monthly_before or 0.0 for t in counted) if counted else None
+    after = sum(t.monthly_after or 0.0 for t in counted) if counted else None
+    spend = [t.eval_spend for t in tasks if math.isfinite(t.eval_spend)]
+    return Totals(before=before, after=after, tasks_counted=len(counted), eval_spend=sum(spend),
+                  switched=sum(t.switches for t in tasks),
+                  kept=sum(t.decided and t.chosen is not None and t.chosen == t.reference for t in tasks),
+                  unrouted=sum(t.decided and t.chosen is None for t in tasks),
+                  undecided=sum(not t.decided for t in tasks))
+
+
+def _spend(g: pd.DataFrame) -> float:
+    return float(pd.to_numeric(g["cost_usd"], errors="coerce").sum(min_count=1)) if len(g) else 0.0
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in ("", "nan", "None"):
+        return None
+    return str(value)
+
+
+def pretty_config(config: Any) -> str:
+    """`{"max_tokens": 4, "prompt": "few_shot", "model_args": {}}` -> `max_tokens=4, prompt=few_shot`.
+
+    Settings left at their empty default (no model_args, no prompt caching) are noise in a table.
+    """
+    text = _text_or_none(config)
+    if text is None:
+        return ""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(data, dict):
+        return text
+    shown = {k: v for k, v in sorted(data.items()) if v not in ({}, [], None) and v is not False}
+    return ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in shown.items())
+
+
+def _cut(value: Any) -> str:
+    # Model text is shown as it is: an output "None" or "nan" is an answer, not a missing value.
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(value)
+    if len(text) <= MAX_TEXT:
+        return text
+    return f"{text[:MAX_TEXT]}… ({len(text) - MAX_TEXT} more characters)"
