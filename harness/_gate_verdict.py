@@ -1,0 +1,196 @@
+"""One verdict for one candidate of one task: is it safe to run it instead of what runs today?
+
+Shared by `harness gate` (new route against old route) and `pytest --eval` (routed candidate
+against the task's reference). The statistics are `harness.stats`'; this module only decides
+which tests apply and words the outcome with its numbers, in the vocabulary of `harness.select`
+("proven worse", "not shown", how many samples would settle it).
+
+Both criteria of a task must hold (an intersection-union test: each at the task's alpha, no
+multiplicity adjustment is needed). A task is its own family, as in `harness select`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .select import DEFAULT_MAX_DROP
+
+SAFE, WORSE, BELOW, NOT_SHOWN, NOT_GATED = "safe", "proven worse", "below min_score", "not shown", "not gated"
+FAILING = (WORSE, BELOW, NOT_SHOWN)
+TEXT_LIMIT = 160  # characters of a sample's input/output/target shown in a failure
+
+
+@dataclass(frozen=True)
+class GateCriteria:
+    """A task's criteria as the gate applies them: the margin always applies to a comparison."""
+
+    min_score: float | None = None
+    max_drop: float | None = None
+    alpha: float = 0.05
+
+    @property
+    def margin(self) -> float:
+        # A task that sets only min_score still gets a comparison when its model changes:
+        # the same default margin `harness select` uses against a reference.
+        return self.max_drop if self.max_drop is not None else DEFAULT_MAX_DROP
+
+
+@dataclass(frozen=True)
+class FailedSample:
+    sample_id: str
+    score: float
+    input: str
+    output: str
+    target: str
+
+
+@dataclass
+class Judgement:
+    """The verdict with every number a reviewer needs; `message` says it in one paragraph."""
+
+    status: str
+    message: str
+    n: int = 0
+    score: stats.Interval | None = None  # the candidate's mean, 95%
+    old_score: stats.Interval | None = None
+    difference: stats.Interval | None = None  # new - old, two-sided (1 - 2·alpha): low end = one-sided bound
+    noninferiority: stats.OneSidedTest | None = None
+    min_score: stats.OneSidedTest | None = None
+    samples_needed: int | None = None
+    cost_per_call: float = math.nan
+    old_cost_per_call: float = math.nan
+    criteria: GateCriteria = field(default_factory=GateCriteria)
+    failing_samples: list[FailedSample] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILING
+
+    @property
+    def judged(self) -> bool:
+        """Scores were compared (False when nothing could be)."""
+        return self.score is not None
+
+
+def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, new_name: str = "new",
+          old_name: str = "old") -> Judgement:
+    """Verdict of `new` (results rows of one candidate on one task) against `old` (None: min_score only).
+
+    Rows are paired on sample_id; epochs of a sample are averaged first (the sample is the unit).
+    """
+    a, b, clusters, notes = _paired(new, old)
+    j = Judgement(status=NOT_GATED, message="", n=len(a), criteria=criteria, notes=notes,
+                  cost_per_call=_cost(new), old_cost_per_call=_cost(old) if old is not None else math.nan,
+                  failing_samples=_failing(new))
+    if len(a) == 0:
+        j.message = f"no sample was scored for both {new_name} and {old_name}: nothing to compare"
+        return j
+    j.score = stats.mean_interval(a, clusters, 0.95)
+    level = 1 - 2 * criteria.alpha
+    checks: list[tuple[str, str, int | None]] = []  # (status, sentence, samples needed)
+    if b is not None:
+        j.old_score = stats.mean_interval(b, clusters, 0.95)
+        j.difference = stats.paired_difference(a, b, clusters, level)
+        j.noninferiority = stats.noninferiority_test(a, b, criteria.margin, clusters, criteria.alpha)
+        checks.append(_noninferiority(j.noninferiority, j.difference, criteria, new_name, old_name))
+    if criteria.min_score is not None:
+        j.min_score = stats.min_score_test(a, criteria.min_score, clusters, criteria.alpha)
+        upper = stats.mean_interval(a, clusters, level).high
+        checks.append(_min_score(j.min_score, upper, criteria))
+    if not checks:
+        j.message = (f"nothing to check: {new_name} has no {old_name} to be compared with and the task sets no "
+                     f"min_score (score {_interval(j.score)})")
+        return j
+    for wanted in (WORSE, BELOW, NOT_SHOWN, SAFE):  # the worst verdict of the two criteria wins
+        hits = [c for c in checks if c[0] == wanted]
+        if hits:
+            j.status = wanted
+            j.samples_needed = max((c[2] for c in hits if c[2] is not None), default=None)
+            break
+    j.message = "; ".join(c[1] for c in checks)
+    return j
+
+
+def _noninferiority(ni: stats.OneSidedTest, diff: stats.Interval, c: GateCriteria, new: str,
+                    old: str) -> tuple[str, str, int | None]:
+    numbers = (f"difference {diff.estimate:+.3f} [{diff.low:+.3f}, {diff.high:+.3f}] ({diff.confidence:.0%} CI, "
+               f"n={diff.n}), margin -{c.margin:.3f}")
+    if ni.rejected:
+        return SAFE, f"not worse than {old}: {numbers}, lower bound {ni.lower_bound:+.3f} above -{c.margin:.3f}", None
+    # "proven worse" needs the evidence to exclude the margin: the one-sided upper bound is below it.
+    if diff.high < -c.margin:
+        return WORSE, f"proven worse than {old}: {numbers}, upper bound {diff.high:+.3f} below -{c.margin:.3f}", None
+    needed = ni.samples_needed()
+    return NOT_SHOWN, (f"non-inferiority to {old} not shown at alpha {c.alpha:g}: {numbers}, lower bound "
+                       f"{ni.lower_bound:+.3f} not above -{c.margin:.3f}; {_settle(needed, ni.n)}"), needed
+
+
+def _min_score(ms: stats.OneSidedTest, upper: float, c: GateCriteria) -> tuple[str, str, int | None]:
+    assert c.min_score is not None
+    if ms.rejected:
+        return SAFE, f"score lower bound {ms.lower_bound:.3f} ≥ min_score {c.min_score:.3f}", None
+    if upper < c.min_score:
+        return BELOW, (f"score {ms.estimate:.3f} is below min_score {c.min_score:.3f} "
+                       f"(upper bound {upper:.3f})"), None
+    needed = ms.samples_needed()
+    return NOT_SHOWN, (f"min_score {c.min_score:.3f} not shown: score {ms.estimate:.3f}, lower bound "
+                       f"{ms.lower_bound:.3f}; {_settle(needed, ms.n)}"), needed
+
+
+def _settle(needed: int | None, now: int) -> str:
+    if needed is None:
+        return "the estimate is on the wrong side of the threshold: more samples would not make it pass"
+    return f"about {needed} samples in all would settle it (now {now})"
+
+
+def _interval(i: stats.Interval) -> str:
+    return f"{i.estimate:.3f} [{i.low:.3f}, {i.high:.3f}]"
+
+
+def _per_sample(df: pd.DataFrame, name: str, notes: list[str]) -> pd.DataFrame:
+    per = df.groupby("sample_id", sort=False).agg(score=("score", "mean"), cluster=("cluster", "first"))
+    unscored = per["score"].isna()
+    if unscored.any():  # a sample whose call failed has no score: it cannot be paired, say so
+        notes.append(f"{int(unscored.sum())} sample(s) of {name} have no score (errors) and are left out")
+    return per[~unscored]
+
+
+def _paired(new: pd.DataFrame, old: pd.DataFrame | None
+            ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, list[str]]:
+    notes: list[str] = []
+    a = _per_sample(new, "the new candidate", notes)
+    if old is None:
+        keep, b = a, None
+    else:
+        o = _per_sample(old, "the old candidate", notes)
+        shared = a.index.intersection(o.index)
+        if len(shared) < max(len(a), len(o)):
+            notes.append(f"compared on the {len(shared)} samples both have ({len(a)} and {len(o)} scored)")
+        keep, b = a.loc[shared], o.loc[shared, "score"].to_numpy(dtype=float)
+    clusters = keep["cluster"].to_numpy() if len(keep) and keep["cluster"].notna().all() else None
+    return keep["score"].to_numpy(dtype=float), b, clusters, notes
+
+
+def _cost(df: pd.DataFrame) -> float:
+    col = "prod_cost_usd" if "prod_cost_usd" in df.columns else "cost_usd"
+    values = pd.to_numeric(df[col], errors="coerce") if col in df.columns else pd.Series(dtype=float)
+    return float(values.mean()) if values.notna().any() else math.nan
+
+
+def _failing(df: pd.DataFrame, limit: int = 3) -> list[FailedSample]:
+    """The first few samples (in dataset order) that did not score full marks."""
+    rows = df[df["score"] < 1].head(limit)
+    return [FailedSample(str(r.sample_id), float(r.score), _clip(getattr(r, "input", "")),
+                         _clip(getattr(r, "output", "")), _clip(getattr(r, "target", ""))) for r in rows.itertuples()]
+
+
+def _clip(value: object) -> str:
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    text = text.replace("\n", "⏎ ")
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"

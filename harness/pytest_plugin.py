@@ -1,0 +1,221 @@
+"""`pytest --eval`: the eval suites' tasks as pytest items, one per task × routed candidate.
+
+Registered through the `pytest11` entry point, so it is active in any project that installs
+harness (`-p no:harness` turns it off). Without `--eval` it collects nothing and imports nothing
+heavy: an ordinary test run loads no suite, imports no inspect-ai and calls no model; the terminal
+summary says that the eval items were not run. See docs/gate.md.
+
+Which candidate an item tests: `--eval-model` (a candidate id of the task, or `provider/model`
+with the routed configuration), else the route of `--eval-routing` (default
+`reports/routing.json` under the rootdir when it exists; tasks it does not route get its
+default), else the task's reference (what runs today), else every candidate of a task that
+has no reference. An item passes when the candidate meets the task's criteria: its score
+reaches `min_score`, and it is non-inferior to the task's reference within `max_drop`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from ._gate_verdict import Judgement
+    from ._routing_schema import RoutingTable
+    from .candidates import Candidate
+    from .suite import Suite, TaskDef
+
+NOT_RUN = "eval items not run: pass --eval"
+_TABLE = pytest.StashKey["RoutingTable | None"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("harness-eval", "harness eval suites (pytest --eval)")
+    g.addoption("--eval", action="store_true", dest="harness_eval",
+                help="run the eval suites' tasks as test items (they call models)")
+    g.addoption("--eval-suite", action="append", dest="harness_eval_suites", metavar="FILE",
+                help="suite file, repeatable (default: evalsets/*.yaml under the rootdir)")
+    g.addoption("--eval-routing", dest="harness_eval_routing", metavar="FILE",
+                help="routing table whose routes are tested (default: reports/routing.json when it exists, "
+                     "else each task's reference)")
+    g.addoption("--eval-limit", type=int, dest="harness_eval_limit", metavar="N",
+                help="seeded random subset of N samples per task (default: the suite's `sample:`)")
+    g.addoption("--eval-model", dest="harness_eval_model", metavar="MODEL_OR_ID",
+                help="test this instead of the routed candidate: a candidate id, or provider/model")
+    g.addoption("--eval-reports", dest="harness_eval_reports", metavar="DIR",
+                help="inspect logs and the journal (default: reports under the rootdir)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "eval: a harness eval item (task × candidate); runs only with --eval")
+
+
+def _suite_paths(config: pytest.Config) -> list[Path]:
+    given = config.getoption("harness_eval_suites")
+    if given:
+        return [Path(config.invocation_params.dir, p) for p in given]
+    return sorted((config.rootpath / "evalsets").glob("*.yaml"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k / -m deselect: they must see the eval items
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("harness_eval"):
+        return
+    for path in _suite_paths(config):
+        # A suite outside the rootdir gets its absolute path as node id (pytest would write "::name").
+        outside = not path.resolve().is_relative_to(config.rootpath)
+        collector = EvalSuite.from_parent(session, path=path, **({"nodeid": str(path.resolve())} if outside else {}))
+        # Through the collection hooks, so errors and counts show up as for any collected file.
+        report = collector.ihook.pytest_make_collect_report(collector=collector)
+        collector.ihook.pytest_collectreport(report=report)
+        if report.passed:
+            items.extend(x for x in report.result if isinstance(x, pytest.Item))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if config.getoption("harness_eval"):
+        return
+    paths = _suite_paths(config)
+    if paths:
+        tasks = sum(_count_tasks(p) for p in paths)
+        where = ", ".join(_rel(p, config.rootpath) for p in paths)
+        terminalreporter.write_line(f"harness: {NOT_RUN} ({tasks} task(s) in {where}; they call models)")
+
+
+def _count_tasks(path: Path) -> int:
+    import yaml  # a cheap count; the suites are validated only when they run
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return len(data.get("tasks") or []) if isinstance(data, dict) else 0
+    except (OSError, yaml.YAMLError):
+        return 0
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _routing(config: pytest.Config) -> RoutingTable | None:
+    if _TABLE not in config.stash:
+        from . import routing
+
+        given = config.getoption("harness_eval_routing")
+        path = Path(config.invocation_params.dir, given) if given else config.rootpath / "reports" / "routing.json"
+        config.stash[_TABLE] = routing.load(path) if given or path.is_file() else None
+    return config.stash[_TABLE]
+
+
+class EvalSuite(pytest.File):
+    """A suite file: one item per task × routed candidate."""
+
+    def collect(self) -> Any:
+        from .suite import load_suite
+
+        suite = load_suite(self.path)
+        table = _routing(self.config)
+        for task in suite.tasks:
+            for cand, origin, problem in _routed(task, table, self.config.getoption("harness_eval_model")):
+                item = EvalItem.from_parent(self, name=f"{task.name}[{cand.label()}]", suite=suite, task=task,
+                                            candidate=cand, origin=origin, problem=problem)
+                item.add_marker("eval")
+                yield item
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        from .errors import HarnessError
+
+        if isinstance(excinfo.value, HarnessError):
+            return f"harness: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+def _routed(task: TaskDef, table: RoutingTable | None, model: str | None
+            ) -> list[tuple[Candidate, str, str | None]]:
+    from . import _gate_eval as ev
+
+    if table is not None:
+        route = table.pick(task.name)
+        origin = "route" if task.name in table.routes else "default route"
+        routed = [(ev.as_suite_candidate(task, ev.candidate_from_route(route)), origin)]
+    elif task.criteria.reference is not None:
+        routed = [(task.candidate(task.criteria.reference), "reference")]
+    else:
+        routed = [(c, "candidate") for c in task.candidates]
+    if model is None:
+        return [(c, origin, None) for c, origin in routed]
+    if "/" in model:
+        return [(ev.with_model(c, model), f"--eval-model {model}", None) for c, _ in routed]
+    chosen = next((c for c in task.candidates if c.label() == model), None)
+    if chosen is None:
+        return [(routed[0][0], f"--eval-model {model}", f"--eval-model {model!r} is not a candidate of task "
+                 f"{task.name!r} (its candidates: {', '.join(c.label() for c in task.candidates)})")]
+    return [(chosen, f"--eval-model {model}", None)]
+
+
+class EvalFailed(Exception):
+    def __init__(self, judgement: Judgement):
+        super().__init__(judgement.message)
+        self.judgement = judgement
+
+
+class EvalItem(pytest.Item):
+    """One candidate on one task; passes when it meets the task's criteria."""
+
+    def __init__(self, *, suite: Suite, task: TaskDef, candidate: Candidate, origin: str, problem: str | None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite, self.task, self.candidate, self.origin, self.problem = suite, task, candidate, origin, problem
+        self.reference: Candidate | None = None
+
+    def runtest(self) -> None:
+        from . import _gate_eval as ev
+        from ._gate_verdict import NOT_GATED, GateCriteria, judge
+
+        if self.problem:
+            pytest.skip(self.problem)
+        loc = ev.Located(self.suite, self.task)
+        why = ev.runnable_problem(self.task, self.candidate)
+        if why is not None:  # e.g. a default route whose prompt variant this task does not define
+            pytest.skip(why)
+        ref_id = self.task.criteria.reference
+        ref = self.task.candidate(ref_id) if ref_id else None
+        if ref is not None and ev.same_settings(ref, self.candidate):
+            ref = None  # the reference itself: only min_score applies
+        cand = self.candidate
+        if ref is not None:
+            ref, cand = ev.distinct_labels(ref, cand)
+        self.reference = ref
+        k = self.task.criteria
+        if ref is None and k.min_score is None:  # decided before any model is called
+            pytest.skip(f"nothing to check: {cand.label()} is the reference of task {self.task.name!r}, "
+                        "which sets no min_score")
+        ids = ev.sample_ids(loc, self.config.getoption("harness_eval_limit"), full=False)
+        needs = [ev.Need(loc, cand, ids)] + ([ev.Need(loc, ref, ids)] if ref is not None else [])
+        reports = self.config.getoption("harness_eval_reports")
+        reports = Path(self.config.invocation_params.dir, reports) if reports else self.config.rootpath / "reports"
+        rows = ev.run_needs(needs, reports, display="none", say=lambda _: None)
+        j = judge(rows[0], rows[1] if ref is not None else None, GateCriteria(k.min_score, k.max_drop, k.alpha),
+                  cand.label(), ref.label() if ref is not None else "reference")
+        if j.score is not None:
+            self.user_properties += [("score", round(j.score.estimate, 4)), ("n", j.n), ("verdict", j.status)]
+        if j.status == NOT_GATED:
+            pytest.skip(j.message)
+        if j.failed:
+            raise EvalFailed(j)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        from ._gate_report import failure_text
+        from .errors import HarnessError
+
+        if isinstance(excinfo.value, EvalFailed):
+            return failure_text(self.name, self.candidate, self.origin, self.reference, excinfo.value.judgement)
+        if isinstance(excinfo.value, HarnessError):
+            return f"harness: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"eval {self.name} ({self.origin})"
