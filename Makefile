@@ -7,13 +7,20 @@ MODEL := .models/SmolLM2-135M-Instruct.Q4_1.gguf
 # multimodal library roughly halves that build.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: run test setup setup-test bench clean
+.PHONY: run test setup setup-test bench clean chromium
 
 run: $(VENV)/.run-deps $(MODEL)
 	$(BIN)/harness run
 
-test: $(VENV)/.test-deps $(MODEL)
+test: $(VENV)/.test-deps $(MODEL) chromium
 	$(BIN)/python -m pytest
+
+# The report's browser test renders reports/index.html in Debian's chromium (the browser
+# downloads of Playwright and Puppeteer do not work offline). CI runs as root and installs it.
+chromium:
+	@command -v chromium >/dev/null || \
+	if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	else echo "chromium is missing and installing it needs root (apt-get install chromium): browser tests will be skipped"; fi
 
 setup: $(VENV)/.run-deps $(MODEL)
 setup-test: $(VENV)/.test-deps $(MODEL)
@@ -36,6 +43,7 @@ $(MODEL): | $(BIN)/python
 bench: $(VENV)/.test-deps $(MODEL)
 	$(BIN)/python benchmarks/local_model.py
 	$(BIN)/python benchmarks/overhead.py
+	$(BIN)/python benchmarks/batch.py
 
 clean:
 	rm -rf $(VENV) .models reports/logs reports/journal.sqlite reports/results.*

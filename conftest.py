@@ -5,7 +5,16 @@ unless HARNESS_MODELS_DIR says otherwise.
 """
 
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parent
 os.environ.setdefault("HARNESS_MODELS_DIR", str(ROOT / ".models"))
+
+# `pytest --eval` (harness/pytest_plugin.py). An installed harness registers it through its pytest11
+# entry point, which pytest loads before this file; listing it again would fail ("already
+# registered"), so it is listed only when the entry point did not load it (an install without
+# the entry point, or PYTEST_DISABLE_PLUGIN_AUTOLOAD=1), and not when `-p no:harness` turned it off.
+_loaded = "harness.pytest_plugin" in sys.modules
+_turned_off = "no:harness" in " ".join([*sys.argv[1:], os.environ.get("PYTEST_ADDOPTS", "")])
+pytest_plugins = [] if _loaded or _turned_off else ["harness.pytest_plugin"]

@@ -146,6 +146,41 @@ def calibration(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+@register("select-speed")
+def select_speed(args: argparse.Namespace) -> str:
+    """`select` on 20 tasks × 30 candidates × 5,000 samples (3 million rows), median of a few repeats."""
+    import statistics
+    import time
+
+    import pandas as pd
+
+    from harness import results
+    from harness.select import Criteria, select
+
+    rng = np.random.default_rng(args.seed)
+    tasks, cands, n = 20, 30, 5000
+    frames = []
+    for t in range(tasks):
+        ref = (rng.random(n) < 0.8).astype(float)
+        cluster = np.repeat(np.arange(n // 10), 10).astype(str)
+        for c in range(cands):
+            flips = rng.random(n) < 0.05 * (c % 5) / 4
+            frames.append(pd.DataFrame({"task": f"task{t}", "candidate": f"c{c}", "sample_id": np.arange(n).astype(str),
+                                        "score": np.where(flips, 1 - ref, ref), "cluster": cluster,
+                                        "prod_cost_usd": 1e-4 * (c + 1), "cost_usd": 5e-5 * (c + 1)}))
+    df = results.validate(pd.concat(frames, ignore_index=True), "synthetic")
+    criteria = {f"task{t}": Criteria(min_score=0.7, max_drop=0.05, alpha=0.05, reference="c29") for t in range(tasks)}
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        decisions = select(df, criteria)
+        times.append(time.perf_counter() - start)
+    passed = sum(v.status == "pass" for d in decisions for v in d.verdicts)
+    return (f"select on {tasks} tasks x {cands} candidates x {n:,} samples ({len(df):,} rows, clustered): "
+            f"median {statistics.median(times):.2f} s over {len(times)} runs "
+            f"(min {min(times):.2f}, max {max(times):.2f}); {passed} passing verdicts")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=10_000, help="simulated tasks per cell")

@@ -36,7 +36,30 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--candidates", nargs="+", help="only these candidate ids")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default: reports)")
     run.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect-ai progress display")
+    run.add_argument("--no-batch", action="store_true", help="API candidates: synchronous calls, not the batch APIs")
+    run.add_argument("--detach", action="store_true", help="submit the API batches and exit (then `harness collect`)")
+    run.add_argument("--max-cost", type=float, metavar="USD", help="refuse (or stop) when API spend could exceed this")
     run.set_defaults(func=_cmd_run)
+
+    col = sub.add_parser("collect", help="fetch finished API batches and complete the last `harness run`")
+    col.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    col.add_argument("--wait", action="store_true", help="poll until every batch has finished")
+    col.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect-ai progress display")
+    col.set_defaults(func=_cmd_collect)
+
+    st = sub.add_parser("status", help="API batches in flight and the spend recorded so far")
+    st.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    st.add_argument("--offline", action="store_true", help="do not ask the providers, show the journal only")
+    st.set_defaults(func=_cmd_status)
+
+    est = sub.add_parser("estimate", help="upper-bound API cost per task × candidate, before anything is sent")
+    est.add_argument("suites", nargs="*", type=Path, help="suite files (default: evalsets/*.yaml)")
+    est.add_argument("--limit", type=int, help="seeded random subset of N samples per task")
+    est.add_argument("--full", action="store_true", help="every sample, ignoring the suites' `sample:` default")
+    est.add_argument("--tasks", nargs="+", help="only these tasks")
+    est.add_argument("--candidates", nargs="+", help="only these candidate ids")
+    est.add_argument("--no-batch", action="store_true", help="price synchronous calls instead of batches")
+    est.set_defaults(func=_cmd_estimate)
 
     sel = sub.add_parser("select", help="pick the cheapest passing candidate per task from any results file")
     sel.add_argument("--results", type=Path, default=Path("reports/results.parquet"), help="CSV or Parquet results")
@@ -48,6 +71,28 @@ def _parser() -> argparse.ArgumentParser:
     sel.add_argument("--traffic", type=float, help="calls per month, for every task without its own")
     sel.add_argument("--out", type=Path, default=Path("reports/routing.json"), help="routing table to write")
     sel.set_defaults(func=_cmd_select)
+
+    gate = sub.add_parser("gate", help="CI: is every route change between two routing tables safe? (exit 0/1/2)")
+    gate.add_argument("--base", type=Path, required=True, help="routing table before the change (e.g. from main)")
+    gate.add_argument("--head", type=Path, required=True, help="routing table after the change")
+    gate.add_argument("--suite", type=Path, nargs="+", help="suites of the tasks (default: evalsets/*.yaml)")
+    gate.add_argument("--results", type=Path, help="CSV or Parquet results to reuse before running anything")
+    gate.add_argument("--reports", type=Path, default=Path("reports"), help="logs and journal (default: reports)")
+    gate.add_argument("--limit", type=int, help="seeded random subset of N samples per task")
+    gate.add_argument("--full", action="store_true", help="every sample, ignoring the suites' `sample:` default")
+    gate.add_argument("--markdown", type=Path, help="write the summary as Markdown (a pull-request comment)")
+    gate.add_argument("--junit", type=Path, help="write JUnit XML: one testcase per changed route")
+    gate.add_argument("--allow-removed", action="store_true", help="a removed route is gated as its fallback to "
+                      "the default route instead of failing")
+    gate.add_argument("--batch", action="store_true", help="API candidates through the batch APIs (half price, slow)")
+    gate.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect-ai progress display")
+    gate.set_defaults(func=_cmd_gate)
+
+    rep = sub.add_parser("report", help="write the HTML report (index.html) from results and the routing table")
+    rep.add_argument("--results", type=Path, default=Path("reports/results.parquet"), help="CSV or Parquet results")
+    rep.add_argument("--routing", type=Path, help="routing table (default: reports/routing.json when it exists)")
+    rep.add_argument("--out", type=Path, default=Path("reports"), help="folder for index.html (default: reports)")
+    rep.set_defaults(func=_cmd_report)
 
     val = sub.add_parser("validate", help="check suite files and list every problem")
     val.add_argument("suites", nargs="*", type=Path)
@@ -76,26 +121,44 @@ def _suite_paths(paths: list[Path]) -> list[Path]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from . import results, summary
-    from .run import execute, plan_run
+    from .run import SendOptions, plan_run, remember_run, send_api_requests
     from .suite import load_suites
 
     suites = load_suites(_suite_paths(args.suites))
     plan = plan_run(suites, limit=args.limit, tasks=args.tasks, candidates=args.candidates, full=args.full)
     if not plan.cells:
         raise HarnessError("nothing to run: no task/candidate matches the filters")
+    if args.detach and args.no_batch:
+        raise HarnessError("--detach submits batches; with --no-batch the calls are synchronous and finish in the run")
     print(_plan_text(plan))
+    remember_run(args.reports, {"suites": [str(p.resolve()) for p in _suite_paths(args.suites)], "limit": args.limit,
+                                "full": args.full, "tasks": args.tasks, "candidates": args.candidates,
+                                "no_batch": args.no_batch, "max_cost": args.max_cost})
+    options = SendOptions(batch=not args.no_batch, max_cost=args.max_cost, detach=args.detach)
+    progress = send_api_requests(plan, args.reports, options)
+    if args.detach:
+        print(_detached_text(progress))
+        return 0
+    return _complete_run(args, suites, plan)
+
+
+def _complete_run(args: argparse.Namespace, suites, plan) -> int:
+    """Everything after the API requests are answered: inspect logs, results, selection, routing, report."""
+    from . import results, summary
+    from .run import execute
+
     outcome = execute(plan, args.reports, display=args.display)
     df = results.from_run(outcome)
     parquet, csv = results.save(df, args.reports)
     print(summary.format_table(summary.per_candidate(df)))
-    _decide(df, suites, args.reports / "routing.json", {"results": str(parquet)})
+    table = _decide(df, suites, args.reports / "routing.json", {"results": str(parquet)})
+    _report(df, table, args.reports, parquet, [s.path for s in suites])
     print(f"\n{len(df)} result rows -> {parquet} and {csv}; logs in {args.reports / 'logs'} "
           f"(open them with `inspect view --log-dir {args.reports / 'logs'}`)")
     return 0
 
 
-def _decide(df, suites, out: Path, source: dict, overrides: dict | None = None) -> None:
+def _decide(df, suites, out: Path, source: dict, overrides: dict | None = None):
     from . import routing, select, summary
 
     criteria, traffic = select.criteria_from_suites(suites)
@@ -106,11 +169,35 @@ def _decide(df, suites, out: Path, source: dict, overrides: dict | None = None) 
     if skipped:
         print(f"\nno criteria (min_score or reference), so no decision for: {', '.join(skipped)}")
     if not decisions:
-        return
+        return None
     print(summary.format_decisions(decisions))
     table = routing.build_table(decisions, source={**source, "suites": [str(s.path) for s in suites]})
     routing.write(table, out)
     print(f"\nrouting table -> {out}")
+    return table
+
+
+def _report(df, table, reports: Path, results_path: Path, suite_paths: list[Path]) -> Path:
+    from .report import write_report
+
+    routing_path = reports / "routing.json" if table is not None else None
+    page = write_report(df, table, reports, results_path=results_path, routing_path=routing_path,
+                        suite_paths=suite_paths)
+    print(f"report -> {page}")
+    return page
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build
+
+    routing = args.routing
+    if routing is None and Path("reports/routing.json").is_file():
+        routing = Path("reports/routing.json")
+    elif routing is None:
+        print("harness: no routing table at reports/routing.json: the report shows scores without decisions",
+              file=sys.stderr)
+    print(f"report -> {build(args.results, routing, args.out)}")
+    return 0
 
 
 def _apply_overrides(df, criteria: dict, traffic: dict, o: dict) -> tuple[dict, dict]:
@@ -140,12 +227,82 @@ def _cmd_select(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_gate(args: argparse.Namespace) -> int:
+    from . import _gate_report
+    from .gate import GateOptions, run_gate
+
+    result = run_gate(GateOptions(base=args.base, head=args.head, suites=args.suite, results=args.results,
+                                  reports=args.reports, limit=args.limit, full=args.full,
+                                  allow_removed=args.allow_removed, display=args.display, batch=args.batch))
+    print(_gate_report.console(result))
+    for path in _gate_report.write(result, args.markdown, args.junit):
+        print(f"-> {path}")
+    return result.exit_code
+
+
+def _detached_text(progress) -> str:
+    if progress is None:
+        return "nothing to submit: no API cell is waiting for answers; run `harness collect` to complete the run"
+    return (f"detached: {progress.in_flight} request(s) in flight, {progress.answered} already answered; up to "
+            f"${progress.inflight_usd:.4f} more (upper bound), ${progress.spent_usd:.4f} spent so far.\n"
+            + (f"{progress.to_send} request(s) held back by --max-cost until the spend is known.\n" if progress.to_send
+               else "")
+            + "run `harness collect` (or the same command again) to fetch the results and complete the run; "
+            "`harness status` shows what is in flight")
+
+
+def _cmd_collect(args: argparse.Namespace) -> int:
+    from .run import SendOptions, last_run, plan_run, send_api_requests
+    from .suite import load_suites
+
+    saved = last_run(args.reports)
+    if saved is None:
+        raise HarnessError(f"no run to collect in {args.reports}: start one with `harness run`")
+    suites = load_suites([Path(p) for p in saved["suites"]])
+    plan = plan_run(suites, limit=saved["limit"], tasks=saved["tasks"], candidates=saved["candidates"],
+                    full=saved["full"])
+    print(_plan_text(plan))
+    send_api_requests(plan, args.reports, SendOptions(batch=not saved["no_batch"], max_cost=saved["max_cost"],
+                                                      wait=args.wait, check_budget=False))
+    return _complete_run(args, suites, plan)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .batch import BatchSettings, status_text
+    from .journal import open_journal
+
+    journal = args.reports / "journal.sqlite"
+    if not journal.exists():
+        print(f"no journal at {journal}: nothing has been sent")
+        return 0
+    print(status_text(open_journal(journal), BatchSettings.from_env(), refresh=not args.offline))
+    return 0
+
+
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    from .batch import estimate, format_estimate
+    from .run import plan_run
+    from .suite import load_suites
+
+    suites = load_suites(_suite_paths(args.suites))
+    plan = plan_run(suites, limit=args.limit, tasks=args.tasks, candidates=args.candidates, full=args.full)
+    from .batch._requests import setting_notes
+
+    print(format_estimate(estimate(plan, batch=not args.no_batch)))
+    for note in setting_notes(plan.cells):
+        print(f"  note: {note}")
+    return 0
+
+
 def _plan_text(plan) -> str:
     tasks = {c.task.name for c in plan.cells}
     lines = [f"harness run: {len(tasks)} task(s), {len(plan.cells)} cell(s) (task × candidate)"]
     for name, (used, available) in plan.subset.items():
         if used < available:
             lines.append(f"  {name}: seeded subset of {used} of {available} samples (use --full for all)")
+    from .batch._requests import setting_notes
+
+    lines += [f"  note: {n}" for n in setting_notes(plan.cells)]
     return "\n".join(lines)
 
 

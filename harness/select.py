@@ -104,9 +104,9 @@ def _check_criteria(df: pd.DataFrame, criteria: dict[str, Criteria], source: str
             problems.append(Problem(source, f"task {task!r} has no criteria", field="criteria",
                                     hint="set min_score, or a reference (with max_drop), in the suite or with "
                                          "--min-score / --reference"))
-        elif c.reference is not None and c.reference not in set(g["candidate"]):
+        elif c.reference is not None and c.reference not in (names := set(g["candidate"].unique())):
             problems.append(Problem(source, f"reference {c.reference!r} is not a candidate of task {task!r}",
-                                    field="reference", hint=f"use one of: {', '.join(sorted(set(g['candidate'])))}"))
+                                    field="reference", hint=f"use one of: {', '.join(sorted(names))}"))
     return problems
 
 
@@ -120,7 +120,9 @@ def _score_matrix(g: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None, lis
         notes.append(f"unpaired samples: {', '.join(short)} lack some samples; compared on the "
                      f"{len(complete)} of {len(per)} samples every candidate has")
     clusters = g.groupby("sample_id")["cluster"].first().reindex(complete.index)
-    codes = clusters.to_numpy() if clusters.notna().all() else None
+    # Integer codes once per task: the tests re-derive cluster membership per call,
+    # and sorting strings 600 times dominated select's run time.
+    codes = pd.factorize(clusters)[0] if clusters.notna().all() else None
     return complete, codes, notes
 
 

@@ -56,3 +56,20 @@ def test_prices_command(capsys, models):
     assert main(["prices", *models]) == 0
     out = capsys.readouterr().out
     assert "gpt-4o-mini" in out and "genai-prices" in out
+
+
+def test_select_and_routing_examples(tmp_path, monkeypatch, capsys):
+    (command,) = [b for b in blocks("sh") if "harness select" in b]
+    (code,) = [b for b in blocks("python") if "harness.routing" in b]
+    monkeypatch.chdir(tmp_path)
+    rows = [{"task": "faq", "candidate": c, "sample_id": i, "score": 1.0, "cost_usd": cost}
+            for i in range(120) for c, cost in (("big", 0.01), ("small", 0.001))]
+    import pandas as pd
+
+    pd.DataFrame(rows).to_csv("my_results.csv", index=False)
+    args = command.split()[1:]
+    assert main(args) == 0
+    assert "switch to small" in capsys.readouterr().out
+    namespace: dict = {}
+    exec(code, namespace)
+    assert namespace["route"].candidate == "small" and "model_list" in namespace["litellm_config"]

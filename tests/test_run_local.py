@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
+
+from harness import routing
 
 from harness.results import COLUMNS
 
@@ -37,6 +40,17 @@ def test_run_limit_on_bundled_suites(tmp_path):
     assert (per_task == 1).all()
     assert "seeded subset of 3" in out and "score [95% CI]" in out
     assert len(pd.read_csv(tmp_path / "results.csv")) == len(df)
+
+    # selection ran and its routing table serves every task
+    assert "projected monthly cost" in out
+    table = routing.load(tmp_path / "routing.json")
+    for task in df["task"].unique():
+        route = table.pick(task, strict=True)
+        assert route.model == "local/smollm2-135m-instruct"
+        kwargs = route.sdk_kwargs()
+        assert kwargs["max_tokens"] > 0 and "temperature" in kwargs
+    litellm = yaml.safe_load(routing.to_litellm_yaml(table))
+    assert len(litellm["model_list"]) == len(table.routes) + 1  # one per route, plus the default
 
 
 SUITE = """\
