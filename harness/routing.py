@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+
+from ._files import write_atomic
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -165,19 +165,8 @@ def _verdict_rows(d: TaskDecision) -> list[VerdictRow]:
 def write(table: RoutingTable, path: Path | str) -> Path:
     """Write pretty JSON atomically (temp file + rename: a reader never sees half a table); NaN -> null."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_finite(table.model_dump(mode="json")), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, text)
 
 
 def load(path: Path | str) -> RoutingTable:

@@ -8,9 +8,9 @@ script (allowed by its hash in the Content-Security-Policy) are inserted as mark
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
+
+from .._files import write_atomic
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -45,18 +45,8 @@ def render(data: ReportData, meta: Meta) -> str:
 
 
 def write(html: str, path: Path) -> Path:
-    """Write atomically (temp file + rename), so a browser reloading the page never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(html)
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write atomically, so a browser reloading the page never sees half of it."""
+    return write_atomic(path, html)
 
 
 # --- number formats (filters) ------------------------------------------------------------------
