@@ -22,6 +22,10 @@ Methods ("auto") and why:
 The calibration (false-pass rate at a true difference of exactly -max_drop) is
 checked by `benchmarks/calibration.py` and `tests/test_stats.py` with the
 generators in `harness.stats.simulate`.
+
+Sequential (anytime-valid) tests for stopping evals early: `confidence_sequence`,
+`SequentialTest`, `sequential_decisions` (betting confidence sequences of
+Waudby-Smith & Ramdas 2023; docs/sequential.md).
 """
 
 from harness.stats._epochs import SampleScores, average_epochs
@@ -31,18 +35,32 @@ from harness.stats._multiplicity import holm
 from harness.stats._paired import noninferiority_test, paired_difference
 from harness.stats._power import minimum_detectable_effect, samples_needed
 from harness.stats._results import Interval, OneSidedTest
+from harness.stats._sequential import (
+    SequentialState,
+    SequentialTest,
+    bonferroni_alpha,
+    confidence_sequence,
+    log_capital,
+    sequential_decisions,
+)
 
 __all__ = [
     "Interval",
     "OneSidedTest",
     "SampleScores",
+    "SequentialState",
+    "SequentialTest",
     "average_epochs",
+    "bonferroni_alpha",
     "clustered_se",
+    "confidence_sequence",
     "holm",
+    "log_capital",
     "mean_interval",
     "min_score_test",
     "minimum_detectable_effect",
     "noninferiority_test",
     "paired_difference",
     "samples_needed",
+    "sequential_decisions",
 ]
