@@ -13,6 +13,7 @@ run: $(VENV)/.run-deps $(MODEL)
 	$(BIN)/harness run
 
 test: $(VENV)/.test-deps $(MODEL) chromium
+	@if [ "$$(id -u)" = 0 ]; then export HARNESS_REQUIRE_BROWSER=1; fi; \
 	$(BIN)/python -m pytest
 
 # The report's browser test renders reports/index.html in Debian's chromium (the browser
