@@ -20,17 +20,11 @@ from inspect_ai.model._model_call import ModelCall
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from ..journal import Answer, open_journal
+from ._context import current_epoch
 
 
 class RequestFailed(RuntimeError):
     """The provider answered this request with an error, for good (after harness's bounded retries)."""
-
-
-def _epoch() -> int:
-    from inspect_ai.log._samples import sample_active
-
-    active = sample_active()
-    return active.epoch if active is not None else 1
 
 
 class JournalModelAPI(ModelAPI):
@@ -60,7 +54,7 @@ class JournalModelAPI(ModelAPI):
         from ..batch._outcomes import response_text
         from ..batch._requests import as_messages, make_request
 
-        req = make_request(self.provider, self.model_id, as_messages(input), self.settings, _epoch())
+        req = make_request(self.provider, self.model_id, as_messages(input), self.settings, current_epoch())
         answer, replayed = self.journal.answered(req.key), True
         if answer is None:
             rows = self.journal.query("SELECT status, error FROM requests WHERE key=?", (req.key,))

@@ -21,6 +21,7 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from ..journal import Answer, open_journal, request_key
 from .local_models import resolve_model_path
+from ._context import current_epoch
 
 _models: dict[tuple[str, int, int], Any] = {}
 _load_lock = threading.Lock()
@@ -36,14 +37,6 @@ def _llama(path: str, n_ctx: int, n_threads: int) -> Any:
         if key not in _models:
             _models[key] = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
         return _models[key]
-
-
-def _epoch() -> int:
-    # Epochs repeat the same request; their answers must be distinct journal entries.
-    from inspect_ai.log._samples import sample_active
-
-    active = sample_active()
-    return active.epoch if active is not None else 1
 
 
 class LocalModelAPI(ModelAPI):
@@ -69,7 +62,7 @@ class LocalModelAPI(ModelAPI):
                 # Greedy unless asked otherwise: runs must be reproducible to be resumable.
                 "temperature": config.temperature if config.temperature is not None else 0.0,
                 "top_p": config.top_p if config.top_p is not None else 1.0,
-                "stop": config.stop_seqs or [], "seed": config.seed, "epoch": _epoch()}
+                "stop": config.stop_seqs or [], "seed": config.seed, "epoch": current_epoch()}
         key = request_key("local", None, self.model_name, body)
         answer = self.journal.answered(key) if self.journal else None
         replayed = answer is not None

@@ -1,0 +1,14 @@
+"""What our providers need to know about the sample inspect-ai is running."""
+
+from __future__ import annotations
+
+
+def current_epoch() -> int:
+    """The active sample's epoch (1 outside a sample).
+
+    Epochs repeat the same request; their answers must be distinct journal entries.
+    """
+    from inspect_ai.log._samples import sample_active
+
+    active = sample_active()
+    return active.epoch if active is not None else 1
