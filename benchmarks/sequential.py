@@ -6,15 +6,19 @@ One task, a reference (0/1 scores, accuracy 0.8) and 6 cheaper candidates at
 realistic spreads, paired and correlated with the reference (latent correlation
 0.8, as in harness.stats.simulate). max_drop 0.05, family-wise alpha 0.05.
 
-Sequential design: rounds of 50 samples up to 1,000. Each round the next slice goes
-to the candidates still open; a candidate is open while undecided and cheaper than
-the cheapest candidate that has passed (a dearer one can no longer be chosen). The
+Sequential design (what `harness run --sequential` does): rounds of 50 samples up to
+1,000. Each round the next slice goes to the candidates still open; a candidate is
+open while undecided, cheaper than the cheapest candidate that has passed (a dearer
+one can no longer be chosen), and not futile (its predictive probability of passing
+by the end of the data is at least 5%: harness.stats.pass_probability). The
 task stops when the cheapest passing candidate is settled (it passed and every
 cheaper one has failed) or nothing is open or the data is used up. The reference
 sees every sample any open candidate sees. Per-candidate level alpha/6
 (Bonferroni; valid with anytime-valid tests under any stopping rule).
 Fixed design: every candidate and the reference on n samples, Tango's
-non-inferiority test (harness.stats.noninferiority_test), Holm over the 6.
+non-inferiority test (harness.stats.noninferiority_test), Holm over the 6; the
+power-matched n is the smallest (step 25) whose power to pass D reaches the
+sequential design's.
 "samples" counts model calls: candidates' plus the reference's.
 """
 
@@ -31,9 +35,11 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.stats import bonferroni_alpha, holm, noninferiority_test, sequential_decisions  # noqa: E402
+from harness.stats._sequential import FUTILITY_BELOW, SEQUENTIAL_HORIZON, pass_probability_at_looks  # noqa: E402
 
 MAX_DROP, ALPHA, REF_ACC, AGREEMENT = 0.05, 0.05, 0.8, 0.8
 ROUND, N_MAX = 50, 1000
+HORIZON, FUTILITY = SEQUENTIAL_HORIZON, FUTILITY_BELOW  # what harness run --sequential uses
 # name, true difference to the reference, $ per 1,000 samples (the reference: $2.00)
 CANDIDATES = [
     ("A clearly failing", -0.20, 0.10),
@@ -59,12 +65,18 @@ def simulate_task(runs: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     return reference, np.stack(cands)
 
 
-def sequential(reference, cands, horizon):
+def sequential(reference, cands, horizon, futility=None):
     K, runs, _ = cands.shape
     looks = np.arange(ROUND, N_MAX + 1, ROUND)
     a = bonferroni_alpha(ALPHA, K)
     verdicts, when = zip(*(sequential_decisions(c - reference, MAX_DROP, a, looks, horizon) for c in cands))
     verdicts, when = np.stack(verdicts), np.stack(when)  # (K, runs)
+    if futility is None:
+        futile_at = np.full((K, runs), N_MAX + 1)
+    else:
+        pp = pass_probability_at_looks(cands - reference, -MAX_DROP, a, N_MAX, looks)  # (K, runs, looks)
+        low = pp < futility
+        futile_at = np.where(low.any(axis=-1), looks[low.argmax(axis=-1)], N_MAX + 1)
     # Decisions per candidate do not depend on the others; the task loop only decides
     # how long each candidate keeps receiving samples.
     used = np.zeros((K, runs), dtype=np.intp)
@@ -78,7 +90,8 @@ def sequential(reference, cands, horizon):
             cheapest = min(passed) if passed else K  # candidates are listed by cost
             for k in range(K):
                 decided = verdicts[k, r] != 0 and when[k, r] <= look
-                open_[k] = open_[k] and not decided and k < cheapest
+                dropped = futile_at[k, r] <= look and not decided
+                open_[k] = open_[k] and not decided and not dropped and k < cheapest
             if not open_.any():
                 break
         used[:, r] = n_used
@@ -117,21 +130,23 @@ def main() -> None:
     lines, seq_rows = [], {}
     header = (f"{'design':<34} {'samples':>8} {'p90':>8} {'$ mean':>7} {'$ p90':>7} "
               f"{'pow D':>7} {'FP at C':>8} {'FWER':>7} {'pick D':>7}")
-    for label, horizon in (("sequential, horizon=1000", 1000), ("sequential, paper schedule", None)):
-        used, verdict, chosen = sequential(reference, cands, horizon)
+    designs = (("sequential (harness)", HORIZON, FUTILITY), ("sequential, no futility stop", HORIZON, None),
+               ("sequential, paper bet schedule", None, FUTILITY))
+    for label, horizon, fut in designs:
+        used, verdict, chosen = sequential(reference, cands, horizon, fut)
         ref_used = used.max(axis=0)
         samples = used.sum(axis=0) + ref_used
         dollars = costs @ used + REF_COST / 1000 * ref_used
         pass_d = np.mean(verdict[BEST] == 1)
         fwer = np.mean((verdict[nulls] == 1).any(axis=0))
-        seq_rows[label] = (samples, pass_d)
+        seq_rows[label] = (samples, pass_d, dollars)
         lines.append(summarise(label, samples, dollars, pass_d, np.mean(verdict[MARGIN_CANDIDATE] == 1), fwer,
                                np.mean(chosen == BEST)))
         per_cand = "  ".join(f"{CANDIDATES[k][0].split()[0]}:{used[k].mean():.0f}" for k in range(len(CANDIDATES)))
         lines.append(f"    mean samples per candidate: {per_cand}  ref:{ref_used.mean():.0f}")
-    target = seq_rows["sequential, horizon=1000"][1]
+    target = seq_rows[designs[0][0]][1]
     fixed_rows, matched = [], None
-    for n in range(100, N_MAX + 1, 50):
+    for n in range(100, N_MAX + 1, 25):
         verdict, chosen = fixed(reference, cands, n)
         pass_d = np.mean(verdict[BEST] == 1)
         if matched is None and pass_d >= target:
@@ -150,9 +165,12 @@ def main() -> None:
         print(line)
     for _, line in fixed_rows:
         print(line)
-    seq = seq_rows["sequential, horizon=1000"][0].mean()
+    seq_samples, _, seq_dollars = seq_rows[designs[0][0]]
     for n, _ in fixed_rows:
-        print(f"sequential (horizon=1000) vs fixed n={n}: {100 * (1 - seq / (n * (len(CANDIDATES) + 1))):.0f}% fewer samples")
+        fixed_dollars = n * (costs.sum() + REF_COST / 1000)
+        print(f"{designs[0][0]} vs fixed n={n}: {100 * (1 - seq_samples.mean() / (n * (len(CANDIDATES) + 1))):.0f}% "
+              f"fewer samples (p90: {100 * (1 - np.percentile(seq_samples, 90) / (n * (len(CANDIDATES) + 1))):.0f}%), "
+              f"{100 * (1 - seq_dollars.mean() / fixed_dollars):.0f}% fewer dollars")
     if matched is None:
         print(f"no fixed n <= {N_MAX} reaches the sequential power on D ({target:.3f})")
     print("pow D: P(D passes); FP at C: P(C passes), truth at -max_drop; FWER: P(any of A, B, C passes); "

@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 from harness.stats import (
+    FUTILITY_BELOW,
+    SEQUENTIAL_HORIZON,
     SequentialTest,
+    anytime_pvalue,
+    pass_probability,
+    pass_probability_at_looks,
     bonferroni_alpha,
     confidence_sequence,
     log_capital,
@@ -21,7 +26,7 @@ ALPHA = 0.05
 LOOKS = np.arange(25, 1001, 25)  # a check after every round of 25 samples
 
 
-@pytest.mark.parametrize("horizon", [None, 1000])
+@pytest.mark.parametrize("horizon", [None, SEQUENTIAL_HORIZON])
 def test_false_pass_rate_at_the_margin_with_a_look_every_round(horizon):
     replicates = 2000
     batch = simulate(Scenario("binary", 1000, -MAX_DROP), replicates, np.random.default_rng(7))
@@ -147,3 +152,44 @@ def test_bonferroni_alpha():
     assert bonferroni_alpha(0.05, 5) == pytest.approx(0.01)
     with pytest.raises(ValueError):
         bonferroni_alpha(0.05, 0)
+
+
+def _futile_by(diffs, total, look_limit):
+    """Share of simulated candidates the futility rule drops at some look <= look_limit."""
+    looks = LOOKS[LOOKS <= look_limit]
+    pp = pass_probability_at_looks(diffs, -MAX_DROP, bonferroni_alpha(ALPHA, 6), total, looks)
+    return float(np.mean((pp < FUTILITY_BELOW).any(axis=-1)))
+
+
+def test_futility_rarely_drops_a_candidate_that_should_pass_and_often_drops_one_at_the_margin():
+    rng = np.random.default_rng(11)
+    good = simulate(Scenario("binary", 1000, +0.02), 1000, rng)
+    margin = simulate(Scenario("binary", 1000, -MAX_DROP), 1000, rng)
+    clearly_bad = simulate(Scenario("binary", 1000, -0.15), 1000, rng)
+    assert _futile_by(good.candidate - good.reference, 1000, 1000) < 0.05
+    assert _futile_by(margin.candidate - margin.reference, 1000, 500) > 0.5
+    assert _futile_by(clearly_bad.candidate - clearly_bad.reference, 1000, 100) > 0.9
+
+
+def test_pass_probability_is_monotone_and_ends_at_the_fixed_test():
+    estimates = np.linspace(-0.2, 0.2, 41)
+    pp = pass_probability(estimates, 0.4, 200, 1000, -MAX_DROP, 0.01)
+    assert np.all(np.diff(pp) >= 0) and pp[0] < 0.01 and pp[-1] > 0.99
+    # more data seen at the same estimate: the outcome is surer either way
+    assert pass_probability(0.0, 0.4, 900, 1000, -MAX_DROP, 0.01) > pass_probability(0.0, 0.4, 100, 1000, -MAX_DROP, 0.01)
+    # all data seen: the fixed test's own answer
+    z = 2.3263478740408408  # z_0.99
+    assert pass_probability(-MAX_DROP + z * 0.4 / math.sqrt(1000) + 1e-6, 0.4, 1000, 1000, -MAX_DROP, 0.01) == 1.0
+    assert pass_probability(-MAX_DROP + z * 0.4 / math.sqrt(1000) - 1e-6, 0.4, 1000, 1000, -MAX_DROP, 0.01) == 0.0
+    with pytest.raises(ValueError):
+        pass_probability(0.0, -1.0, 10, 100, -MAX_DROP, 0.05)
+
+
+def test_anytime_pvalue_is_valid_under_the_null_at_any_stopping_time():
+    replicates = 2000
+    batch = simulate(Scenario("binary", 1000, -MAX_DROP), replicates, np.random.default_rng(12))
+    y = (batch.candidate - batch.reference + 1) / 2
+    paths = log_capital(y, (1 - MAX_DROP) / 2, ALPHA, SEQUENTIAL_HORIZON)
+    p = np.array([anytime_pvalue(path[LOOKS - 1]) for path in paths])
+    assert np.mean(p <= ALPHA) <= false_pass_limit(ALPHA, replicates)
+    assert anytime_pvalue([]) == 1.0 and anytime_pvalue([math.log(40.0)]) == pytest.approx(1 / 40)

@@ -25,7 +25,8 @@ generators in `harness.stats.simulate`.
 
 Sequential (anytime-valid) tests for stopping evals early: `confidence_sequence`,
 `SequentialTest`, `sequential_decisions` (betting confidence sequences of
-Waudby-Smith & Ramdas 2023; docs/sequential.md).
+Waudby-Smith & Ramdas 2023), `pass_probability` (futility: drop a candidate that
+can no longer realistically pass); docs/sequential.md.
 """
 
 from harness.stats._epochs import SampleScores, average_epochs
@@ -36,15 +37,25 @@ from harness.stats._paired import noninferiority_test, paired_difference
 from harness.stats._power import minimum_detectable_effect, samples_needed
 from harness.stats._results import Interval, OneSidedTest
 from harness.stats._sequential import (
+    FUTILITY_BELOW,
+    SEQUENTIAL_HORIZON,
     SequentialState,
     SequentialTest,
+    anytime_pvalue,
     bonferroni_alpha,
     confidence_sequence,
     log_capital,
+    pass_probability,
+    pass_probability_at_looks,
     sequential_decisions,
 )
 
 __all__ = [
+    "FUTILITY_BELOW",
+    "SEQUENTIAL_HORIZON",
+    "anytime_pvalue",
+    "pass_probability",
+    "pass_probability_at_looks",
     "Interval",
     "OneSidedTest",
     "SampleScores",

@@ -44,6 +44,13 @@ from numpy.typing import ArrayLike, NDArray
 from harness.stats._checks import probability
 
 _BISECTIONS = 50  # 2^-50: far below any score resolution
+# Defaults of harness's sequential selection (benchmarks/sequential.py measured them):
+# bets tuned for decisions within about 500 samples (for typical paired-difference
+# variances the bet is then at its cap c anyway, so 300-1000 gave the same decisions),
+# and a candidate is dropped once its predictive probability of passing by the end of
+# the data falls below 5% (`pass_probability`).
+SEQUENTIAL_HORIZON = 500
+FUTILITY_BELOW = 0.05
 
 
 def _check_truncation(c: float) -> float:
@@ -307,3 +314,81 @@ def sequential_decisions(
     first = np.minimum(first_up, first_down)
     n_decided = np.where(first < looks.size, looks[np.minimum(first, looks.size - 1)], looks[-1])
     return verdict, n_decided
+
+
+def pass_probability(
+    estimate: ArrayLike,
+    sd: ArrayLike,
+    n: ArrayLike,
+    total: ArrayLike,
+    threshold: float,
+    alpha: float,
+) -> NDArray[np.float64]:
+    """Predictive probability that the data left could still show mean > threshold.
+
+    Flat-prior normal predictive probability (Spiegelhalter, Freedman & Blackburn
+    1986; Dmitrienko & Wang 2006) that a one-sided fixed-size test at level alpha on
+    all `total` samples would pass, given `n` seen with mean `estimate` and standard
+    deviation `sd`: the final mean is normal with mean `estimate` and variance
+    sd^2 (total - n) / (total n), the test passes when it exceeds
+    threshold + z_{1-alpha} sd / sqrt(total).
+
+    Used only to *drop* a candidate (futility): dropping can never make anything pass,
+    so it leaves every false-pass guarantee as it is and only costs power, which the
+    benchmark measures. The fixed test it asks about is easier to pass than the
+    confidence sequence at the same level, so the rule errs towards keeping a
+    candidate. Vectorised; at n >= total it is 1 or 0 (the fixed test's answer).
+    """
+    est, s = np.asarray(estimate, dtype=np.float64), np.asarray(sd, dtype=np.float64)
+    n_, big = np.asarray(n, dtype=np.float64), np.asarray(total, dtype=np.float64)
+    if np.any(n_ < 1) or np.any(big < 1):
+        raise ValueError("n and total must be at least 1")
+    if np.any(s < 0) or not np.all(np.isfinite(s)):
+        raise ValueError("sd must be finite and non-negative")
+    z = float(_norm_ppf(1.0 - probability(alpha, "alpha")))
+    s = np.maximum(s, 1e-12)
+    critical = threshold + z * s / np.sqrt(big)
+    left = np.maximum(big - n_, 0.0)
+    scale = s * np.sqrt(left / (big * n_))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zscore = np.where(left > 0, (est - critical) / np.where(scale > 0, scale, 1.0), np.where(est > critical, np.inf, -np.inf))
+    return _norm_cdf(zscore)
+
+
+def _norm_ppf(p: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(p))
+
+
+def _norm_cdf(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    from scipy.special import ndtr
+
+    return np.asarray(ndtr(z), dtype=np.float64)
+
+
+def anytime_pvalue(log_capital_path: ArrayLike) -> float:
+    """The anytime-valid p-value 1 / max_t K_t (Ville): P(it ever falls to <= a) <= a under H0."""
+    path = np.asarray(log_capital_path, dtype=np.float64)
+    if path.size == 0:
+        return 1.0
+    return float(min(1.0, math.exp(-max(0.0, float(np.max(path))))))
+
+
+def pass_probability_at_looks(
+    x: ArrayLike, threshold: float, alpha: float, total: int, looks: ArrayLike
+) -> NDArray[np.float64]:
+    """`pass_probability` after each look for observations x (..., T) (scores or paired differences).
+
+    The standard deviation is floored by one pseudo-observation of spread 1
+    ((1 + sum of squares) / n), so a run of identical early values cannot look
+    certain.
+    """
+    data = np.asarray(x, dtype=np.float64)
+    at = np.asarray(looks, dtype=np.intp)
+    csum = np.cumsum(data, axis=-1)[..., at - 1]
+    csq = np.cumsum(data**2, axis=-1)[..., at - 1]
+    mean = csum / at
+    var = np.maximum(csq / at - mean**2, 0.0)
+    sd = np.sqrt((1.0 + var * at) / at)
+    return pass_probability(mean, sd, np.broadcast_to(at, mean.shape), total, threshold, alpha)
