@@ -45,6 +45,7 @@ bench: $(VENV)/.test-deps $(MODEL)
 	$(BIN)/python benchmarks/local_model.py
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/sequential.py
 
 clean:
 	rm -rf $(VENV) .models reports/logs reports/journal.sqlite reports/results.*

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
+from ._select_sequential import is_sequential, tracks
 from .select import DEFAULT_MAX_DROP
 
 SAFE, WORSE, BELOW, NOT_SHOWN, NOT_GATED = "safe", "proven worse", "below min_score", "not shown", "not gated"
@@ -84,6 +85,8 @@ def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, n
 
     Rows are paired on sample_id; epochs of a sample are averaged first (the sample is the unit).
     """
+    if is_sequential(new) and (old is None or is_sequential(old)):
+        return _judge_sequential(new, old, criteria, new_name, old_name)
     a, b, clusters, notes = _paired(new, old)
     j = Judgement(status=NOT_GATED, message="", n=len(a), criteria=criteria, notes=notes,
                   cost_per_call=_cost(new), old_cost_per_call=_cost(old) if old is not None else math.nan,
@@ -114,6 +117,54 @@ def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, n
             j.samples_needed = max((c[2] for c in hits if c[2] is not None), default=None)
             break
     j.message = "; ".join(c[1] for c in checks)
+    return j
+
+
+def _judge_sequential(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, new_name: str,
+                      old_name: str) -> Judgement:
+    """Results collected in rounds (`harness run --sequential`): the anytime-valid tests at the rounds'
+    ends, as `harness select` applies them, with the new candidate as the only one tested."""
+    notes: list[str] = []
+    a = _per_sample(new, "the new candidate", notes)
+    j = Judgement(status=NOT_GATED, message="", n=len(a), criteria=criteria, notes=notes,
+                  cost_per_call=_cost(new), old_cost_per_call=_cost(old) if old is not None else math.nan,
+                  failing_samples=_failing(new))
+    if len(a) == 0:
+        j.message = f"no sample of {new_name} was scored: nothing to compare"
+        return j
+    frames = [new.assign(candidate="new")] + ([old.assign(candidate="old")] if old is not None else [])
+    g = pd.concat(frames, ignore_index=True)
+    g = g[g["score"].notna()]
+    if "prod_cost_usd" not in g.columns:
+        g["prod_cost_usd"] = g.get("cost_usd", math.nan)
+    if "cost_usd" not in g.columns:
+        g["cost_usd"] = g["prod_cost_usd"]
+    if old is None and criteria.min_score is None:
+        j.score = stats.mean_interval(a["score"].to_numpy(dtype=float), None, 0.95)
+        j.message = f"nothing to check: {new_name} has no {old_name} to be compared with and the task sets no min_score"
+        return j
+    margin = criteria.margin if old is not None else None
+    t = tracks(g, criteria.min_score, margin, criteria.alpha, "old" if old is not None else None, family=["new"])[0]["new"]
+    j.score = stats.mean_interval(a["score"].to_numpy(dtype=float), None, 0.95)
+    j.difference, j.noninferiority, j.min_score = t.difference, t.noninferiority, t.min_score
+    when = (f"at round {t.decided_round}, {t.decided_at} samples (anytime-valid)" if t.decided
+            else f"({t.why}; anytime-valid tests of a run in rounds)")
+    numbers = []
+    if t.difference is not None:
+        d = t.difference
+        numbers.append(f"difference {d.estimate:+.3f} [{d.low:+.3f}, {d.high:+.3f}], margin -{criteria.margin:.3f}")
+    if t.min_score is not None:
+        numbers.append(f"score {t.min_score.estimate:.3f}, lower bound {t.min_score.lower_bound:.3f}, "
+                       f"min_score {criteria.min_score:.3f}")
+    if t.decided == "pass":
+        j.status, what = SAFE, f"not worse than {old_name}" if old is not None else "reaches min_score"
+    elif t.decided == "fail":
+        proven_worse = t.difference is not None and t.difference.high < -criteria.margin
+        j.status = WORSE if proven_worse else BELOW
+        what = f"proven worse than {old_name}" if proven_worse else "below min_score"
+    else:
+        j.status, what = NOT_SHOWN, "not shown"
+    j.message = f"{what} {when}: " + "; ".join(numbers)
     return j
 
 

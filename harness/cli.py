@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-batch", action="store_true", help="API candidates: synchronous calls, not the batch APIs")
     run.add_argument("--detach", action="store_true", help="submit the API batches and exit (then `harness collect`)")
     run.add_argument("--max-cost", type=float, metavar="USD", help="refuse (or stop) when API spend could exceed this")
+    run.add_argument("--sequential", action="store_true",
+                     help="evaluate in rounds and stop each candidate once decided (anytime-valid; docs/sequential.md)")
+    run.add_argument("--round", type=_positive, metavar="N",
+                     help="samples per round of a sequential run (default: the suite's, else 50)")
     run.set_defaults(func=_cmd_run)
 
     col = sub.add_parser("collect", help="fetch finished API batches and complete the last `harness run`")
@@ -111,6 +115,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
 def _suite_paths(paths: list[Path]) -> list[Path]:
     if paths:
         return paths
@@ -121,6 +135,7 @@ def _suite_paths(paths: list[Path]) -> list[Path]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .rounds import is_sequential_run
     from .run import SendOptions, plan_run, remember_run, send_api_requests
     from .suite import load_suites
 
@@ -131,10 +146,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.detach and args.no_batch:
         raise HarnessError("--detach submits batches; with --no-batch the calls are synchronous and finish in the run")
     print(_plan_text(plan))
+    if args.round and not args.sequential:
+        raise HarnessError("--round sets the size of a sequential run's rounds: add --sequential")
     remember_run(args.reports, {"suites": [str(p.resolve()) for p in _suite_paths(args.suites)], "limit": args.limit,
                                 "full": args.full, "tasks": args.tasks, "candidates": args.candidates,
-                                "no_batch": args.no_batch, "max_cost": args.max_cost})
+                                "no_batch": args.no_batch, "max_cost": args.max_cost,
+                                "sequential": args.sequential, "round": args.round})
     options = SendOptions(batch=not args.no_batch, max_cost=args.max_cost, detach=args.detach)
+    if is_sequential_run(suites, args.sequential):
+        return _run_in_rounds(args, suites, plan, options, args.sequential, args.round)
     progress = send_api_requests(plan, args.reports, options)
     if args.detach:
         print(_detached_text(progress))
@@ -142,12 +162,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return _complete_run(args, suites, plan)
 
 
+def _run_in_rounds(args: argparse.Namespace, suites, plan, options, sequential: bool, size: int | None) -> int:
+    from .rounds import Detached, run_rounds
+
+    try:
+        outcome = run_rounds(suites, plan, args.reports, options, args.display, size, sequential)
+    except Detached as stop:
+        print(_detached_text(stop.progress))
+        return 0
+    return _finish_run(args, suites, outcome)
+
+
 def _complete_run(args: argparse.Namespace, suites, plan) -> int:
     """Everything after the API requests are answered: inspect logs, results, selection, routing, report."""
-    from . import results, summary
     from .run import execute
 
-    outcome = execute(plan, args.reports, display=args.display)
+    return _finish_run(args, suites, execute(plan, args.reports, display=args.display))
+
+
+def _finish_run(args: argparse.Namespace, suites, outcome) -> int:
+    from . import results, summary
+
     df = results.from_run(outcome)
     parquet, csv = results.save(df, args.reports)
     print(summary.format_table(summary.per_candidate(df)))
@@ -252,6 +287,7 @@ def _detached_text(progress) -> str:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
+    from .rounds import is_sequential_run
     from .run import SendOptions, last_run, plan_run, send_api_requests
     from .suite import load_suites
 
@@ -262,8 +298,10 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     plan = plan_run(suites, limit=saved["limit"], tasks=saved["tasks"], candidates=saved["candidates"],
                     full=saved["full"])
     print(_plan_text(plan))
-    send_api_requests(plan, args.reports, SendOptions(batch=not saved["no_batch"], max_cost=saved["max_cost"],
-                                                      wait=args.wait, check_budget=False))
+    options = SendOptions(batch=not saved["no_batch"], max_cost=saved["max_cost"], wait=args.wait, check_budget=False)
+    if is_sequential_run(suites, saved.get("sequential", False)):
+        return _run_in_rounds(args, suites, plan, options, saved.get("sequential", False), saved.get("round"))
+    send_api_requests(plan, args.reports, options)
     return _complete_run(args, suites, plan)
 
 

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 COLUMNS = ["suite", "task", "candidate", "model", "config", "sample_id", "epoch", "cluster", "score",
            "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd",
-           "prod_cost_usd", "latency_s", "batch", "error"]
+           "prod_cost_usd", "latency_s", "batch", "error", "round", "planned_samples"]
+# round / planned_samples: set by `harness run --sequential` (the round a sample was evaluated in, and the
+# samples per candidate planned had nothing stopped early); empty for fixed-size runs.
 TEXT_COLUMNS = ["input", "output", "target"]  # for reports: what was asked, answered and expected
 REQUIRED = ["task", "candidate", "sample_id", "score"]
 COST_COLUMNS = ["prod_cost_usd", "cost_usd"]
@@ -33,7 +35,13 @@ COST_COLUMNS = ["prod_cost_usd", "cost_usd"]
 
 def from_run(outcome: "RunOutcome") -> pd.DataFrame:
     rows = [row for cell in outcome.plan.cells for row in _cell_rows(cell, outcome.logs[cell.key])]
-    return pd.DataFrame(rows, columns=COLUMNS + TEXT_COLUMNS)
+    return _typed(pd.DataFrame(rows, columns=COLUMNS + TEXT_COLUMNS))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    for col in ("round", "planned_samples"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+    return df
 
 
 def _cell_rows(cell: "Cell", log: "EvalLog") -> list[dict[str, Any]]:
@@ -73,6 +81,7 @@ def _sample_row(cell: "Cell", s: "EvalSample", config: str, prices: dict, hourly
             "config": config, "sample_id": str(s.id), "epoch": s.epoch, "cluster": (s.metadata or {}).get("cluster"),
             "score": score, **tokens, "cost_usd": eval_cost, "prod_cost_usd": prod_cost, "latency_s": latency,
             "batch": batch, "error": s.error.message if s.error else None,
+            "round": cell.round, "planned_samples": cell.planned,
             "input": _last_user_text(s), "output": out.completion if out else "",
             "target": s.target if isinstance(s.target, str) else json.dumps(s.target)}
 
@@ -149,7 +158,7 @@ def validate(df: pd.DataFrame, source: str) -> pd.DataFrame:
     for col in COLUMNS:
         if col not in df.columns:
             df[col] = _default(col, df)
-    return df
+    return _typed(df)
 
 
 def _default(col: str, df: pd.DataFrame) -> Any:
@@ -161,6 +170,8 @@ def _default(col: str, df: pd.DataFrame) -> Any:
         return 1
     if col == "batch":
         return False
+    if col in ("round", "planned_samples"):
+        return pd.array([pd.NA] * len(df), dtype="Int64")
     if col.endswith("_tokens") or col == "latency_s":
         return np.nan
     return None

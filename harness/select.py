@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _select_sequential as seq
 from . import stats
+from ._select_sequential import SequentialSummary
 from .errors import InputError, Problem
 
 PASS, FAIL, INCONCLUSIVE, REFERENCE = "pass", "fail", "inconclusive", "reference"
@@ -32,6 +34,11 @@ class Criteria:
     max_drop: float | None = None
     alpha: float = 0.05
     reference: str | None = None
+
+    @property
+    def margin(self) -> float | None:
+        """max_drop, defaulting to DEFAULT_MAX_DROP when there is a reference to compare with."""
+        return self.max_drop if self.max_drop is not None else (DEFAULT_MAX_DROP if self.reference else None)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,11 @@ class Verdict:
     p_value: float | None = None
     p_adjusted: float | None = None
     samples_needed: int | None = None
+    # sequential runs (harness run --sequential): how far the candidate went and why it stopped
+    samples: int | None = None
+    decided_round: int | None = None
+    decided_at: int | None = None  # samples seen at the deciding look
+    stopped: str | None = None  # passed | failed | futile | not needed | open
 
 
 @dataclass
@@ -63,6 +75,7 @@ class TaskDecision:
     n: int
     traffic_per_month: float | None = None
     notes: list[str] = field(default_factory=list)
+    sequential: SequentialSummary | None = None  # set when the results came in rounds
 
     def verdict(self, candidate: str) -> Verdict:
         return next(v for v in self.verdicts if v.candidate == candidate)
@@ -127,12 +140,14 @@ def _score_matrix(g: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None, lis
 
 
 def decide_task(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) -> TaskDecision:
+    if seq.is_sequential(g):
+        return _decide_sequential(g, task, c, traffic)
     matrix, clusters, notes = _score_matrix(g)
     if matrix.empty:
         raise InputError([Problem("results", f"task {task!r}: no sample is shared by all candidates",
                                   hint="every candidate must be scored on the same samples")], title="cannot select")
     ref = c.reference
-    margin = c.max_drop if c.max_drop is not None else (DEFAULT_MAX_DROP if ref else None)
+    margin = c.margin
     costs = g.groupby("candidate")["prod_cost_usd"].mean()
     spend = g.groupby("candidate")["cost_usd"].sum()
     meta = g.groupby("candidate")[["model", "config"]].first()
@@ -166,6 +181,60 @@ def decide_task(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) 
     return TaskDecision(task=task, suite=_first(g, "suite"), criteria=Criteria(c.min_score, margin, c.alpha, ref),
                         verdicts=verdicts, chosen=chosen, summary=summary, n=len(matrix),
                         traffic_per_month=traffic, notes=notes)
+
+
+def _decide_sequential(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) -> TaskDecision:
+    """Verdicts of a run in rounds: anytime-valid tests at each round's end (harness/_select_sequential.py)."""
+    ref = c.reference
+    margin = c.margin
+    found, summary = seq.tracks(g, c.min_score, margin, c.alpha, ref)
+    costs = g.groupby("candidate")["prod_cost_usd"].mean()
+    spend = g.groupby("candidate")["cost_usd"].sum()
+    meta = g.groupby("candidate")[["model", "config"]].first()
+    per = g.groupby(["candidate", "sample_id"], sort=False)["score"].mean()
+    verdicts = []
+    for cand, t in found.items():
+        status, reason = _sequential_verdict(t, cand == ref, ref, c, margin)
+        config = meta.loc[cand, "config"]
+        verdicts.append(Verdict(
+            candidate=cand, model=str(meta.loc[cand, "model"] or cand),
+            config=json.loads(config) if isinstance(config, str) and config else {},
+            status=status, reason=reason, score=stats.mean_interval(per.loc[cand].to_numpy(), None, 0.95),
+            cost_per_call=float(costs.get(cand, math.nan)), eval_cost=float(spend.get(cand, 0.0)),
+            difference=t.difference, noninferiority=t.noninferiority, min_score=t.min_score, p_value=t.p_value,
+            p_adjusted=t.p_adjusted, samples=t.samples, decided_round=t.decided_round, decided_at=t.decided_at,
+            stopped=t.state))
+    chosen, text = _choose(verdicts, ref, c)
+    notes = [f"sequential: {summary.rounds} round(s), {summary.samples_used} calls"
+             + (f" of the {summary.samples_fixed} a fixed-size run would make" if summary.samples_fixed else "")]
+    return TaskDecision(task=task, suite=_first(g, "suite"), criteria=Criteria(c.min_score, margin, c.alpha, ref),
+                        verdicts=verdicts, chosen=chosen, summary=text, n=max(t.samples for t in found.values()),
+                        traffic_per_month=traffic, notes=notes, sequential=summary)
+
+
+def _sequential_verdict(t: seq.Track, is_ref: bool, ref: str | None, c: Criteria,
+                        margin: float | None) -> tuple[str, str]:
+    when = f"at round {t.decided_round} ({t.decided_at} samples; anytime-valid, adjusted p = {t.p_adjusted:.3g})" \
+        if t.decided else ""
+    if t.decided == "pass":
+        parts = []
+        if t.noninferiority is not None:
+            parts.append(f"not worse than {ref} by more than {margin:.3f} (difference "
+                         f"{t.noninferiority.estimate:+.3f}, lower bound {t.noninferiority.lower_bound:+.3f})")
+        if t.min_score is not None:
+            parts.append(f"score lower bound {t.min_score.lower_bound:.3f} ≥ {c.min_score:.3f}")
+        return (REFERENCE if is_ref else PASS), "; ".join(parts) + f" {when}"
+    if is_ref and t.min_score is None:
+        return REFERENCE, "the reference: what runs today"
+    if t.decided == "fail":
+        if t.noninferiority is not None and t.difference is not None and t.difference.high < -margin:
+            return FAIL, (f"proven worse than {ref}: difference {t.difference.estimate:+.3f}, upper bound "
+                          f"{t.difference.high:+.3f} below -{margin:.3f} {when}")
+        score = t.min_score.estimate if t.min_score is not None else math.nan
+        return FAIL, f"score {score:.3f} is below min_score {c.min_score:.3f} {when}"
+    if is_ref:
+        return REFERENCE, f"the reference; its own min_score is not shown ({t.why})"
+    return INCONCLUSIVE, f"not shown: {t.why}"
 
 
 def _verdict(cand: str, ref: str | None, ms: stats.OneSidedTest | None, ni: stats.OneSidedTest | None,

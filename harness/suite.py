@@ -61,6 +61,10 @@ class TaskFields(_Strict):
     candidates: list[Candidate] | None = None
 
 
+class SequentialSettings(_Strict):
+    round: int = Field(50, ge=1, description="samples per round of a sequential run")
+
+
 class LocalSettings(_Strict):
     hourly_usd: float | None = Field(None, ge=0, description="price of one hour of local compute")
 
@@ -70,6 +74,8 @@ class SuiteFile(_Strict):
     description: str | None = None
     seed: int = 0
     sample: int | None = Field(None, ge=1, description="default seeded subset per task for `harness run`")
+    # `sequential: true` or `sequential: {round: 50}`: evaluate in rounds and stop early (docs/sequential.md)
+    sequential: bool | SequentialSettings = False
     local: LocalSettings = LocalSettings()
     prices: dict[str, ExplicitPrice] = Field(default_factory=dict)
     defaults: TaskFields = TaskFields()
@@ -115,6 +121,7 @@ class Suite:
     tasks: list[TaskDef]
     seed: int = 0
     sample: int | None = None
+    sequential_round: int | None = None  # samples per round when the suite runs sequentially
     local_hourly_usd: float | None = None
     prices: dict[str, ExplicitPrice] = field(default_factory=dict)
 
@@ -162,7 +169,11 @@ def load_suite(path: Path) -> Suite:
         tasks.append(task)
     if v.problems:
         raise v.error()
+    rounds = head.sequential
+    sequential_round = (rounds.round if isinstance(rounds, SequentialSettings)
+                        else SequentialSettings().round if rounds else None)
     return Suite(name=head.suite, path=path, tasks=tasks, seed=head.seed, sample=head.sample,
+                 sequential_round=sequential_round,
                  local_hourly_usd=head.local.hourly_usd,
                  prices={m: p.model_copy(update={"source": f"suite prices: {path}"}) for m, p in head.prices.items()})
 

@@ -27,6 +27,8 @@ class Cell:
     task: TaskDef
     candidate: Candidate
     sample_ids: tuple[str, ...]
+    round: int | None = None  # sequential runs: which round this slice of samples is (not part of the key:
+    planned: int | None = None  # the same samples give the same answers whichever round asks)
 
     @property
     def key(self) -> str:

@@ -73,3 +73,16 @@ def test_select_and_routing_examples(tmp_path, monkeypatch, capsys):
     namespace: dict = {}
     exec(code, namespace)
     assert namespace["route"].candidate == "small" and "model_list" in namespace["litellm_config"]
+
+
+def test_sequential_example_parses(tmp_path):
+    (block,) = [b for b in blocks("yaml") if b.startswith("sequential:")]
+    path = tmp_path / "s.yaml"
+    path.write_text(block + "suite: p\ntasks:\n  - name: t\n    dataset: [{target: 1}]\n    prompt: x\n"
+                    "    scorer: exact\n    candidates: [{model: openai/gpt-4o-mini}]\n")
+    assert load_suite(path).sequential_round == 50
+    path.write_text(path.read_text().replace("  round: 50", "").replace("sequential:", "sequential: true", 1))
+    assert load_suite(path).sequential_round == 50
+    path.write_text(path.read_text().replace("sequential: true", "sequential: {round: 0}"))
+    with pytest.raises(Exception, match="round"):
+        load_suite(path)

@@ -11,6 +11,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from _report_data import CHEAP, ESCAPED, HOSTILE, KEEP, NOTHING, SWITCH, UNDECIDED, frame, routing_table
@@ -18,6 +20,7 @@ from harness import report, results, routing
 from harness.cli import main
 from harness.report import _data, _plots, _render
 from harness.report._script import SORT_JS
+from harness.select import Criteria, select
 
 
 @pytest.fixture(scope="module")
@@ -297,3 +300,144 @@ def test_routing_table_round_trip_is_what_the_report_reads(tmp_path):
     data = _data.build(df, routing.load(tmp_path / "routing.json"))
     assert [t.chosen for t in data.tasks] == [table.routes[SWITCH].candidate, None, "ref", None]
     assert data.warnings == []
+
+
+# --- sequential runs (harness run --sequential) ------------------------------------------------------
+
+ROUND, PLANNED, ROUNDS = 20, 200, 5
+SEQ_COSTS = {"ref": 1e-3, "bad": 1e-5, "good": 1e-4, "pricey": 5e-4}
+
+
+def _sequential_frame(task: str = "seq", planned: int | None = PLANNED, scale: float = 1.0):
+    """A run in rounds of ROUND as `harness run --sequential` leaves it: bad (all wrong) got round 1 only,
+    good (all right) and pricey (2 wrong a round) ran to round ROUNDS, and so did the reference."""
+    right, pricey = np.ones(ROUND), np.r_[np.zeros(2), np.ones(ROUND - 2)]
+    rounds = {"ref": [right] * ROUNDS, "bad": [np.zeros(ROUND)], "good": [right] * ROUNDS, "pricey": [pricey] * ROUNDS}
+    rows = []
+    for cand, scores_by_round in rounds.items():
+        cost = SEQ_COSTS[cand] * scale
+        for r, scores in enumerate(scores_by_round, 1):
+            for j, s in enumerate(scores):
+                rows.append({"suite": "seq", "task": task, "candidate": cand, "model": f"openai/{cand}", "config": "{}",
+                             "sample_id": f"s{(r - 1) * ROUND + j}", "epoch": 1, "cluster": None, "score": float(s),
+                             "input_tokens": 100, "output_tokens": 5, "cache_read_tokens": 0, "cache_write_tokens": 0,
+                             "cost_usd": cost / 2, "prod_cost_usd": cost, "latency_s": 0.1, "batch": True,
+                             "error": None, "round": r, "planned_samples": planned})
+    return results.validate(pd.DataFrame(rows), "sequential")
+
+
+def _sequential_table(df: pd.DataFrame, path: Path) -> routing.RoutingTable:
+    criteria = {task: Criteria(max_drop=0.2, reference="ref") for task in df["task"].unique()}
+    routing.write(routing.build_table(select(df, criteria, {t: 1_000_000 for t in criteria}),
+                                      source={"results": "sequential"}), path)
+    return routing.load(path)
+
+
+def _fixed_size(g: pd.DataFrame) -> tuple[int, float]:
+    """Calls and eval USD of a fixed-size run: PLANNED samples per candidate at its mean eval cost per call."""
+    planned = int(g["planned_samples"].max())
+    per_call = g.groupby("candidate")["cost_usd"].mean()
+    return planned * len(per_call), float(planned * per_call.sum())
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+@pytest.fixture(scope="module")
+def sequential_page(tmp_path_factory) -> tuple[str, pd.DataFrame]:
+    out = tmp_path_factory.mktemp("sequential")
+    df = _sequential_frame()
+    table = _sequential_table(df, out / "routing.json")
+    path = report.write_report(df, table, out, results_path=out / "results.parquet", routing_path=out / "routing.json")
+    return path.read_text(encoding="utf-8"), df
+
+
+def test_sequential_task_says_what_stopping_early_saved(sequential_page):
+    page, df = sequential_page
+    calls, spent = len(df), float(df["cost_usd"].sum())
+    fixed_calls, fixed_usd = _fixed_size(df)
+    assert calls < fixed_calls and spent < fixed_usd  # the data did stop early
+    box = _text(region(page, 'id="sequential-1"', "</p>"))
+    assert (f"Sequential: {int(df['round'].max())} rounds; {calls:,} calls of the {fixed_calls:,} a fixed-size run "
+            f"of {PLANNED} samples per candidate would make ({fixed_calls - calls:,} fewer, "
+            f"{_render.pct((fixed_calls - calls) / fixed_calls)}); {_render.usd(spent)} spent instead of "
+            f"{_render.usd(fixed_usd)} ({_render.usd(fixed_usd - spent)} saved)") in box
+    summary = _text(region(page, 'id="summary"', 'id="tasks"'))
+    assert (f"Early stopping on 1 task run in rounds: {calls:,} calls instead of the {fixed_calls:,} that "
+            f"fixed-size runs of the planned samples would make ({fixed_calls - calls:,} fewer") in summary
+    assert f"({_render.usd(fixed_usd - spent)} saved)" in summary
+    assert "Note: sequential" not in page  # the box replaces select's note
+
+
+def test_sequential_candidate_table_says_when_each_candidate_was_decided(sequential_page):
+    page, df = sequential_page
+    table = region(page, 'id="candidates-1"', "</table>")
+    assert "<th>Decided</th>" in table and "Samples needed" not in table
+    samples = df.groupby("candidate")["sample_id"].nunique()
+    last = df.groupby("candidate")["round"].max()
+    decided = dict(re.findall(r'<td><strong>([^<]+)</strong>.*?<td class="decided"[^>]*>([^<]*)</td>', table, re.S))
+    assert decided == {
+        # good passed at the end of the last round it got samples in: passing is why it stopped
+        "good": f"passed, round {last['good']} ({samples['good']} samples)",
+        "bad": f"dropped (futile) after {samples['bad']} samples",
+        "pricey": f"not needed after {samples['pricey']} samples",  # good, cheaper, passed
+        "ref": f"the reference: ran while the candidates did ({samples['ref']} samples)",
+    }
+    assert "switch to good" in page and f"up to {samples.max()} samples per candidate" in page
+
+
+def test_fixed_size_report_has_no_decided_column(page):
+    assert "Decided" not in page and 'id="sequential-' not in page and "Early stopping" not in page
+    assert region(page, 'id="candidates-1"', "</table>").count("Samples needed") == 1
+
+
+def test_mixed_report_sums_savings_over_sequential_tasks_only(tmp_path):
+    seq = pd.concat([_sequential_frame("seq_a"), _sequential_frame("seq_b", planned=400, scale=3.0)],
+                    ignore_index=True)
+    fixed = frame()
+    fixed = fixed[fixed["task"] == KEEP]
+    df = results.validate(pd.concat([seq, fixed], ignore_index=True), "mixed")
+    table = _sequential_table(df, tmp_path / "routing.json")
+    data = _data.build(df, table)
+    assert [t.sequential is not None for t in data.tasks] == [True, True, False]
+    per_task = [_fixed_size(g) for _, g in seq.groupby("task")]
+    calls, fixed_calls = len(seq), sum(c for c, _ in per_task)
+    spent, fixed_usd = float(seq["cost_usd"].sum()), sum(u for _, u in per_task)
+    t = data.totals
+    assert (t.sequential_tasks, t.sequential_calls, t.sequential_calls_fixed) == (2, calls, fixed_calls)
+    assert t.sequential_spent == pytest.approx(spent) and t.sequential_usd_saved == pytest.approx(fixed_usd - spent)
+    keep = report.render(df, table, tmp_path, results_path="r.parquet")
+    html = _text(keep)
+    assert (f"Early stopping on 2 tasks run in rounds: {calls:,} calls instead of the {fixed_calls:,} that fixed-size "
+            f"runs of the planned samples would make ({fixed_calls - calls:,} fewer, "
+            f"{_render.pct((fixed_calls - calls) / fixed_calls)}), "
+            f"{_render.usd(spent)} spent instead of {_render.usd(fixed_usd)} "
+            f"({_render.usd(fixed_usd - spent)} saved)") in html
+    assert "Samples needed" in region(keep, 'id="candidates-3"', "</table>")
+    assert "Decided" not in region(keep, 'id="candidates-3"', "</table>")
+
+
+def test_sequential_without_planned_samples_has_nothing_to_compare_with(tmp_path):
+    df = _sequential_frame(planned=None)
+    html = report.render(df, _sequential_table(df, tmp_path / "routing.json"), tmp_path, results_path="r.parquet")
+    box = _text(region(html, 'id="sequential-1"', "</p>"))
+    assert f"{len(df):,} calls (the planned samples per candidate are not recorded" in box
+    assert "Early stopping" not in html and "<th>Decided</th>" in html
+
+
+@pytest.mark.parametrize("fields,text", [
+    ({"stopped": "passed", "decided_round": 5, "decided_samples": 100, "samples": 100},
+     "passed, round 5 (100 samples)"),
+    ({"stopped": "failed", "decided_round": 2, "decided_samples": 40, "samples": 40}, "failed, round 2 (40 samples)"),
+    ({"stopped": "futile", "samples": 20}, "dropped (futile) after 20 samples"),
+    ({"stopped": "not needed", "samples": 100}, "not needed after 100 samples"),
+    ({"stopped": "open", "samples": 200}, "open (200 samples)"),
+    ({"stopped": "passed", "decided_round": 2, "decided_samples": 40, "samples": 100, "reference": True},
+     "passed, round 2 (40 samples); ran on to 100 samples"),
+    ({}, ""),  # a fixed-size run
+])
+def test_decided_text(fields, text):
+    row = _data.CandidateRow(candidate="c", model=None, config="", status="", reason="", n=200, score=0.5,
+                             score_low=0.4, score_high=0.6, cost_per_call=1e-4, eval_cost=0.0, **fields)
+    assert row.decided_text == text

@@ -48,6 +48,37 @@ class CandidateRow:
     errors: int = 0
     chosen: bool = False
     reference: bool = False
+    # sequential runs (harness run --sequential); None for fixed-size runs
+    samples: int | None = None  # samples the candidate was scored on
+    decided_round: int | None = None  # the round whose end decided it (pass / fail)
+    decided_samples: int | None = None  # its samples up to that round
+    stopped: str | None = None  # passed | failed | futile | not needed | open
+
+    @property
+    def decided_text(self) -> str:
+        """When and why the candidate stopped, in a few words (the "Decided" column)."""
+        if self.stopped is None:
+            return ""
+        ran = self.samples if self.samples is not None else self.n
+        if self.stopped in ("passed", "failed") and self.decided_round is not None:
+            at = self.decided_samples if self.decided_samples is not None else ran
+            text = f"{self.stopped}, round {self.decided_round} ({at} samples)"
+            # the reference, tested against min_score, runs on while the candidates do
+            return text if ran == at else f"{text}; ran on to {ran} samples"
+        if self.stopped == "futile":
+            return f"dropped (futile) after {ran} samples"
+        if self.stopped == "not needed":
+            return f"not needed after {ran} samples"
+        if self.reference:
+            return f"the reference: ran while the candidates did ({ran} samples)"
+        return f"{self.stopped} ({ran} samples)"
+
+    @property
+    def decided_sort(self) -> int | None:
+        """The samples it took to stop (for sorting the column)."""
+        if self.decided_samples is not None:
+            return self.decided_samples
+        return self.samples
 
 
 @dataclass
@@ -60,6 +91,30 @@ class SampleRow:
     reference_output: str | None  # None when there is no reference to compare with
     reference_score: float | None
     reference_input: str | None = None  # only when the reference saw a different prompt
+
+
+@dataclass
+class SequentialView:
+    """What stopping early saved on a task run in rounds (from select's SequentialSummary)."""
+
+    rounds: int
+    planned_samples: int | None  # samples per candidate had nothing stopped early; None when unknown
+    calls: int  # calls made, every candidate and the reference
+    calls_fixed: int | None  # calls a fixed-size run of planned_samples per candidate would make
+    spent: float  # eval USD of the calls made
+    spent_fixed: float | None  # eval USD of that fixed-size run
+
+    @property
+    def calls_saved(self) -> int | None:
+        return None if self.calls_fixed is None else self.calls_fixed - self.calls
+
+    @property
+    def calls_saved_share(self) -> float | None:
+        return None if self.calls_saved is None or not self.calls_fixed else self.calls_saved / self.calls_fixed
+
+    @property
+    def usd_saved(self) -> float | None:
+        return None if self.spent_fixed is None else self.spent_fixed - self.spent
 
 
 @dataclass
@@ -84,6 +139,7 @@ class TaskView:
     samples_what: str = ""  # what the listed samples are, in words
     samples_note: str = ""  # why none are listed, when none are
     notes: list[str] = field(default_factory=list)
+    sequential: SequentialView | None = None  # set when the results came in rounds
 
     @property
     def saving(self) -> float | None:
@@ -109,10 +165,28 @@ class Totals:
     kept: int  # tasks that keep their reference
     unrouted: int
     undecided: int
+    # early stopping, summed over the sequential tasks whose planned samples are known
+    sequential_tasks: int = 0
+    sequential_calls: int = 0
+    sequential_calls_fixed: int = 0
+    sequential_spent: float = 0.0
+    sequential_spent_fixed: float = 0.0
 
     @property
     def saving(self) -> float | None:
         return None if self.before is None or self.after is None else self.before - self.after
+
+    @property
+    def sequential_calls_saved(self) -> int:
+        return self.sequential_calls_fixed - self.sequential_calls
+
+    @property
+    def sequential_calls_saved_share(self) -> float | None:
+        return self.sequential_calls_saved / self.sequential_calls_fixed if self.sequential_calls_fixed else None
+
+    @property
+    def sequential_usd_saved(self) -> float:
+        return self.sequential_spent_fixed - self.sequential_spent
 
     @property
     def saving_share(self) -> float | None:
@@ -187,12 +261,20 @@ def _decided_view(g: pd.DataFrame, name: str, criteria: select.Criteria, traffic
     # results (say, a CSV from another tool) have none, and the report should say so instead.
     models = g.groupby("candidate")["model"].first()
     rows = [_verdict_row(v, d, int(errors.get(v.candidate, 0)), models.get(v.candidate)) for v in d.verdicts]
+    notes = list(d.notes)
+    sequential = None
+    if d.sequential is not None:
+        s = d.sequential
+        sequential = SequentialView(rounds=s.rounds, planned_samples=s.planned_samples, calls=s.samples_used,
+                                    calls_fixed=s.samples_fixed, spent=s.spent_usd, spent_fixed=_finite(s.fixed_usd))
+        # the task's sequential box says this, with the money
+        notes = [n for n in notes if not n.startswith("sequential:")]
     ref = d.criteria.reference
     before = d.monthly(ref) if ref is not None and d.chosen is not None else None
     view = TaskView(name=name, suite=d.suite, decided=True, summary=d.summary, chosen=d.chosen, reference=ref,
                     min_score=d.criteria.min_score, max_drop=d.criteria.max_drop, alpha=d.criteria.alpha, n=d.n,
                     traffic=traffic, monthly_before=_finite(before), monthly_after=_finite(d.monthly(d.chosen)),
-                    eval_spend=_spend(g), candidates=rows, notes=list(d.notes))
+                    eval_spend=_spend(g), candidates=rows, notes=notes, sequential=sequential)
     _add_samples(view, g)
     return view
 
@@ -205,7 +287,8 @@ def _verdict_row(v: select.Verdict, d: select.TaskDecision, errors: int, model: 
         score_high=v.score.high, cost_per_call=v.cost_per_call, eval_cost=v.eval_cost,
         diff=diff.estimate if diff else None, diff_low=diff.low if diff else None, diff_high=diff.high if diff else None,
         diff_confidence=diff.confidence if diff else None, p_adjusted=v.p_adjusted, samples_needed=v.samples_needed,
-        errors=errors, chosen=v.candidate == d.chosen, reference=v.candidate == d.criteria.reference)
+        errors=errors, chosen=v.candidate == d.chosen, reference=v.candidate == d.criteria.reference,
+        samples=v.samples, decided_round=v.decided_round, decided_samples=v.decided_at, stopped=v.stopped)
 
 
 def _undecided_view(g: pd.DataFrame, name: str) -> TaskView:
@@ -280,11 +363,17 @@ def _totals(tasks: list[TaskView]) -> Totals:
     before = sum(t.monthly_before or 0.0 for t in counted) if counted else None
     after = sum(t.monthly_after or 0.0 for t in counted) if counted else None
     spend = [t.eval_spend for t in tasks if math.isfinite(t.eval_spend)]
+    seq = [t.sequential for t in tasks if t.sequential is not None and t.sequential.calls_fixed is not None
+           and t.sequential.spent_fixed is not None]
     return Totals(before=before, after=after, tasks_counted=len(counted), eval_spend=sum(spend),
                   switched=sum(t.switches for t in tasks),
                   kept=sum(t.decided and t.chosen is not None and t.chosen == t.reference for t in tasks),
                   unrouted=sum(t.decided and t.chosen is None for t in tasks),
-                  undecided=sum(not t.decided for t in tasks))
+                  undecided=sum(not t.decided for t in tasks),
+                  sequential_tasks=len(seq), sequential_calls=sum(s.calls for s in seq),
+                  sequential_calls_fixed=sum(s.calls_fixed or 0 for s in seq),
+                  sequential_spent=sum(s.spent for s in seq),
+                  sequential_spent_fixed=sum(s.spent_fixed or 0.0 for s in seq))
 
 
 def _spend(g: pd.DataFrame) -> float:

@@ -1,0 +1,120 @@
+"""`harness run --sequential` end to end against the fake API server, in batch mode, through the real SDKs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _batch_support import PRICES, WORDS, env, harness, results, write_suite  # noqa: F401
+from _gate_data import task_route, write_table
+
+from harness.testing import Script, last_user_text
+
+N, ROUND = 200, 20
+MODELS = {
+    "ref": "anthropic/claude-big",  # what runs today: always right
+    "bad": "openai/gpt-bad",  # the cheapest: always wrong
+    "good": "anthropic/claude-small",  # cheap and always right: the one to pick
+    "pricey": "openai/gpt-mid",  # dearer than good, right 90% of the time
+}
+SEQ_PRICES = {
+    **PRICES,
+    "anthropic/claude-big": {"input": 10.0, "output": 50.0},
+    "openai/gpt-bad": {"input": 0.1, "output": 0.4},
+    "anthropic/claude-small": {"input": 0.5, "output": 2.5},
+    "openai/gpt-mid": {"input": 2.0, "output": 8.0},
+}
+
+
+def answer(provider: str, model: str, body: dict) -> str:
+    text = last_user_text(body)
+    word = next((w for w in WORDS if w in text), "none")
+    number = int(text.rsplit(" ", 1)[-1])
+    if model == "gpt-bad" or (model == "gpt-mid" and number % 10 == 3):
+        return "none"
+    return word
+
+
+def _suite(tmp_path, sequential: bool):
+    candidates = [{"id": k, "model": m, "max_tokens": 16} for k, m in MODELS.items()]
+    path = write_suite(tmp_path / ("seq.yaml" if sequential else "fixed.yaml"), candidates, n=N,
+                       criteria={"reference": "ref", "max_drop": 0.2})
+    suite = __import__("yaml").safe_load(path.read_text())
+    suite["prices"] = SEQ_PRICES
+    if sequential:
+        suite["sequential"] = {"round": ROUND}
+    path.write_text(__import__("yaml").safe_dump(suite, sort_keys=False))
+    return path
+
+
+def _routes(reports) -> dict[str, str]:
+    table = json.loads((reports / "routing.json").read_text())
+    return {task: r["candidate"] for task, r in table["routes"].items()}
+
+
+def _readme_output() -> list[str]:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```text\n(.*?)```", readme, flags=re.S) if b.startswith("round 1:")]
+    return [line for line in block.splitlines() if line.strip() and line.strip() != "..."]
+
+
+def test_sequential_batch_run_stops_early_drops_candidates_and_picks_what_the_full_run_picks(env, tmp_path, capsys):
+    fake = env(Script(answer=answer))
+    reports = tmp_path / "seq"
+    assert harness("run", str(_suite(tmp_path, True)), "--reports", str(reports), "--display", "none") == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert all(line in printed for line in _readme_output())  # the README shows this run's real output
+    df = results(reports)
+    per = df.groupby("candidate")["sample_id"].nunique()
+    sent = {k: fake.counters.models[(m.split("/")[0], m.split("/")[1])] for k, m in MODELS.items()}
+    # what the fake received is what the results hold: nothing was sent for samples nobody scored
+    assert sent == per.to_dict()
+    last_round = df.groupby("candidate")["round"].max()
+    # bad fails within two rounds and gets nothing after; good passes; the run stops long before N
+    assert last_round["bad"] <= 2 and sent["bad"] == ROUND * last_round["bad"]
+    assert sent["ref"] < N and sent["good"] < N and sent["pricey"] <= sent["good"]
+    assert df["batch"].all() and fake.counters.each_item_once()
+    # one batch per candidate per round: the endpoint counts match the rounds each model ran
+    rounds = df.groupby("model")["round"].nunique()
+    by_provider = rounds.groupby(lambda m: m.split("/")[0]).sum()
+    assert fake.counters.endpoints["anthropic.batches.create"] == by_provider["anthropic"]
+    assert fake.counters.endpoints["openai.batches.create"] == by_provider["openai"]
+
+    fixed = tmp_path / "fixed"
+    assert harness("run", str(_suite(tmp_path, False)), "--reports", str(fixed), "--display", "none") == 0
+    assert len(results(fixed)) == N * len(MODELS)
+    assert _routes(reports) == _routes(fixed) == {"words": "good"}
+
+    # the verdicts say when and why each candidate stopped, and what stopping saved
+    out = harness("select", "--results", str(reports / "results.parquet"), "--suite", str(_suite(tmp_path, True)),
+                  "--out", str(tmp_path / "again.json"))
+    assert out == 0
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert {task: r["candidate"] for task, r in again["routes"].items()} == {"words": "good"}
+    html = (reports / "index.html").read_text()
+    assert "round" in html
+
+    # the gate judges a swap on the sequential results with the same anytime-valid tests
+    base = write_table(tmp_path / "base.json", {"words": task_route("ref", MODELS["ref"], max_tokens=16)})
+    worse = write_table(tmp_path / "worse.json", {"words": task_route("bad", MODELS["bad"], max_tokens=16)})
+    common = ["--suite", str(_suite(tmp_path, True)), "--results", str(reports / "results.parquet"),
+              "--reports", str(reports), "--display", "none"]
+    sent = sum(fake.counters.endpoints.values())
+    assert harness("gate", "--base", str(base), "--head", str(reports / "routing.json"), *common) == 0
+    assert harness("gate", "--base", str(base), "--head", str(worse), *common,
+                   "--markdown", str(tmp_path / "gate.md")) == 1
+    assert "proven worse" in (tmp_path / "gate.md").read_text()
+    assert "anytime-valid" in (tmp_path / "gate.md").read_text()
+    assert sum(fake.counters.endpoints.values()) == sent  # judged from the results: nothing sent
+
+    # a rerun pays nothing and decides the same
+    before = sum(fake.counters.endpoints.values())
+    assert harness("run", str(_suite(tmp_path, True)), "--reports", str(reports), "--display", "none") == 0
+    assert sum(fake.counters.endpoints.values()) == before
+    assert _routes(reports) == {"words": "good"}
+    pd.testing.assert_frame_equal(results(reports).sort_values(["candidate", "sample_id"]).reset_index(drop=True),
+                                  df.sort_values(["candidate", "sample_id"]).reset_index(drop=True),
+                                  check_exact=False, check_like=True, rtol=1e-9)
