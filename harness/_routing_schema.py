@@ -127,8 +127,8 @@ class Evidence(_Strict):
 
     `interval` is the two-sided `confidence` (1 - 2·alpha) interval of the mean paired difference,
     so its low end is the one-sided (1 - alpha) bound; `p_value` is the non-inferiority test's own
-    p-value; `p_adjusted` is the Holm-adjusted p of the candidate's whole verdict (all criteria),
-    the number that was compared with alpha.
+    p-value; `p_adjusted` is the Holm-adjusted (sequential runs: Bonferroni-adjusted, anytime-valid)
+    p of the candidate's whole verdict (all criteria), the number that was compared with alpha.
     """
 
     n: int | None = None
@@ -138,6 +138,10 @@ class Evidence(_Strict):
     p_value: float | None = None
     p_adjusted: float | None = None
     margin: float | None = None
+    # the test behind it: e.g. "tango-score" (fixed-size) or "betting-cs" (a run in rounds, anytime-valid,
+    # Bonferroni-adjusted p; `decided_round` is the round whose end decided the pass)
+    method: str | None = None
+    decided_round: int | None = None
 
 
 class VerdictRow(_Strict):

@@ -151,7 +151,8 @@ def _evidence(d: TaskDecision, v: Verdict) -> Evidence:
     return Evidence(n=diff.n, difference=_num(diff.estimate), interval=(_num(diff.low), _num(diff.high)),
                     confidence=diff.confidence,
                     p_value=_num(v.noninferiority.pvalue) if v.noninferiority else _num(v.p_value),
-                    p_adjusted=_num(v.p_adjusted), margin=d.criteria.max_drop)
+                    p_adjusted=_num(v.p_adjusted), margin=d.criteria.max_drop,
+                    method=v.noninferiority.method if v.noninferiority else diff.method, decided_round=v.decided_round)
 
 
 def _verdict_rows(d: TaskDecision) -> list[VerdictRow]:

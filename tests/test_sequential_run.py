@@ -87,6 +87,11 @@ def test_sequential_batch_run_stops_early_drops_candidates_and_picks_what_the_fu
     assert harness("run", str(_suite(tmp_path, False)), "--reports", str(fixed), "--display", "none") == 0
     assert len(results(fixed)) == N * len(MODELS)
     assert _routes(reports) == _routes(fixed) == {"words": "good"}
+    evidence = json.loads((reports / "routing.json").read_text())["routes"]["words"]["evidence"]
+    assert evidence["method"] == "betting-cs" and evidence["decided_round"] == last_round["good"]
+    assert evidence["interval"][0] > -0.2 and evidence["p_adjusted"] <= 0.05
+    fixed_evidence = json.loads((fixed / "routing.json").read_text())["routes"]["words"]["evidence"]
+    assert fixed_evidence["method"] != "betting-cs" and fixed_evidence["decided_round"] is None
 
     # the verdicts say when and why each candidate stopped, and what stopping saved
     out = harness("select", "--results", str(reports / "results.parquet"), "--suite", str(_suite(tmp_path, True)),
@@ -118,3 +123,19 @@ def test_sequential_batch_run_stops_early_drops_candidates_and_picks_what_the_fu
     pd.testing.assert_frame_equal(results(reports).sort_values(["candidate", "sample_id"]).reset_index(drop=True),
                                   df.sort_values(["candidate", "sample_id"]).reset_index(drop=True),
                                   check_exact=False, check_like=True, rtol=1e-9)
+
+
+def test_detached_sequential_run_is_completed_round_by_round_by_collect(env, tmp_path):
+    fake = env(Script(answer=answer))
+    reports = tmp_path / "seq"
+    assert harness("run", str(_suite(tmp_path, True)), "--reports", str(reports), "--display", "none",
+                   "--detach") == 0
+    assert not (reports / "routing.json").exists()
+    assert fake.counters.endpoints["anthropic.batches.create"] == 2  # round 1 only: ref and good
+    codes = [harness("collect", "--reports", str(reports), "--display", "none") for _ in range(20)]
+    assert 0 in codes and set(codes[: codes.index(0)]) <= {3}  # "not finished yet" until the last round is in
+    assert _routes(reports) == {"words": "good"}
+    df = results(reports)
+    assert df["round"].max() < N // ROUND and fake.counters.each_item_once()
+    sent = {k: fake.counters.models[tuple(m.split("/"))] for k, m in MODELS.items()}
+    assert sent == df.groupby("candidate")["sample_id"].nunique().to_dict()
