@@ -86,10 +86,11 @@ def sequential(reference, cands, horizon, futility=None):
         open_ = np.ones(K, dtype=bool)
         for look in looks:
             n_used[open_] = look
-            passed = [k for k in range(K) if verdicts[k, r] == 1 and when[k, r] <= look]
+            # a verdict counts only once the candidate has had the samples it rests on (not after a drop)
+            passed = [k for k in range(K) if verdicts[k, r] == 1 and when[k, r] <= min(look, n_used[k])]
             cheapest = min(passed) if passed else K  # candidates are listed by cost
             for k in range(K):
-                decided = verdicts[k, r] != 0 and when[k, r] <= look
+                decided = verdicts[k, r] != 0 and when[k, r] <= min(look, n_used[k])
                 dropped = futile_at[k, r] <= look and not decided
                 open_[k] = open_[k] and not decided and not dropped and k < cheapest
             if not open_.any():

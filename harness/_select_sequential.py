@@ -207,7 +207,10 @@ def _look_tests(own, ref, is_reference, min_score, margin, level, planned):
     diffs, scores, own_rounds, pair_rounds = _observations(own, ref, is_reference)
     threshold = math.log(1.0 / level)
     passes_r, fails_r, pps = [], [], []
-    if diffs is not None and margin is not None:
+    if diffs is not None and margin is not None and diffs.size == 0:
+        passes_r.append(None)  # nothing paired with the reference (yet): the comparison cannot pass
+        fails_r.append(None)
+    elif diffs is not None and margin is not None:
         at, rounds = _round_looks(pair_rounds)
         y = np.clip((diffs + 1.0) / 2.0, 0.0, 1.0)
         m0 = (1.0 - margin) / 2.0

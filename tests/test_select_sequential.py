@@ -114,3 +114,41 @@ def test_without_criteria_every_candidate_runs_to_the_end(criteria):
     rng = np.random.default_rng(10)
     df = _frame(_rows("a", rng.random(PLANNED).round(), 1.0, 1) + _rows("b", rng.random(PLANNED).round(), 1.0, 1))
     assert open_candidates(df, criteria.min_score, criteria.margin, 0.05, criteria.reference) == ["a", "b"]
+
+
+def test_a_candidate_without_samples_shared_with_the_reference_stays_undecided():
+    rng = np.random.default_rng(11)
+    ref, (a,) = _correlated(rng, 0.8, [0.95])
+    rows = _rows("ref", ref, 1.0, 2) + _rows("a", a, 0.1, 2, start=1000)  # different sample ids
+    found, _ = tracks(_frame(rows), None, 0.05, 0.05, "ref")
+    assert found["a"].decided is None and found["a"].difference is None
+
+
+def test_the_benchmark_simulates_the_same_rule_the_run_loop_applies():
+    """benchmarks/sequential.py vectorises the stop rule; the run loop uses _select_sequential. Same samples."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_sequential",
+                                                  Path(__file__).resolve().parents[1] / "benchmarks" / "sequential.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    runs = 12
+    reference, cands = bench.simulate_task(runs, np.random.default_rng(3))
+    used, _, _ = bench.sequential(reference, cands, bench.HORIZON, bench.FUTILITY)
+    names = [name.split()[0] for name, _, _ in bench.CANDIDATES]
+    costs = {n: c / 1000 for n, (_, _, c) in zip(names, bench.CANDIDATES)}
+    for r in range(runs):
+        data = {"ref": reference[r], **{n: cands[k, r] for k, n in enumerate(names)}}
+        cost = {"ref": bench.REF_COST / 1000, **costs}
+        rows, open_ = [], list(data)
+        for rnd in range(1, bench.N_MAX // bench.ROUND + 1):
+            lo = (rnd - 1) * bench.ROUND
+            rows += [{"task": "t", "candidate": k, "sample_id": f"s{i:04d}", "score": float(data[k][i]),
+                      "prod_cost_usd": cost[k], "cost_usd": cost[k], "round": rnd, "planned_samples": bench.N_MAX}
+                     for k in open_ for i in range(lo, lo + bench.ROUND)]
+            open_ = open_candidates(_frame(rows), None, bench.MAX_DROP, bench.ALPHA, "ref")
+            if not open_:
+                break
+        got = pd.DataFrame(rows).groupby("candidate")["sample_id"].nunique()
+        assert [int(got.get(n, 0)) for n in names] == used[:, r].tolist(), f"task {r}"
