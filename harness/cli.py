@@ -139,6 +139,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .run import SendOptions, plan_run, remember_run, send_api_requests
     from .suite import load_suites
 
+    if args.round and not args.sequential:
+        raise HarnessError("--round sets the size of a sequential run's rounds: add --sequential")
     suites = load_suites(_suite_paths(args.suites))
     plan = plan_run(suites, limit=args.limit, tasks=args.tasks, candidates=args.candidates, full=args.full)
     if not plan.cells:
@@ -146,8 +148,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.detach and args.no_batch:
         raise HarnessError("--detach submits batches; with --no-batch the calls are synchronous and finish in the run")
     print(_plan_text(plan))
-    if args.round and not args.sequential:
-        raise HarnessError("--round sets the size of a sequential run's rounds: add --sequential")
     remember_run(args.reports, {"suites": [str(p.resolve()) for p in _suite_paths(args.suites)], "limit": args.limit,
                                 "full": args.full, "tasks": args.tasks, "candidates": args.candidates,
                                 "no_batch": args.no_batch, "max_cost": args.max_cost,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._yaml import Path_, line_of, load_with_lines
 from .candidates import KNOWN_PROVIDERS, LOCAL_PROVIDER, Candidate
@@ -75,7 +75,17 @@ class SuiteFile(_Strict):
     seed: int = 0
     sample: int | None = Field(None, ge=1, description="default seeded subset per task for `harness run`")
     # `sequential: true` or `sequential: {round: 50}`: evaluate in rounds and stop early (docs/sequential.md)
-    sequential: bool | SequentialSettings = False
+    sequential: SequentialSettings | None = None
+
+    @field_validator("sequential", mode="before")
+    @classmethod
+    def _sequential_switch(cls, value: Any) -> Any:
+        # `sequential: true` is the short form of `sequential: {}` (rounds of the default size)
+        if value is True:
+            return {}
+        if value is False or value is None or isinstance(value, dict):
+            return None if value is False else value
+        raise ValueError("sequential takes `true`, `false` or a mapping such as `{round: 50}`")
     local: LocalSettings = LocalSettings()
     prices: dict[str, ExplicitPrice] = Field(default_factory=dict)
     defaults: TaskFields = TaskFields()
@@ -169,9 +179,7 @@ def load_suite(path: Path) -> Suite:
         tasks.append(task)
     if v.problems:
         raise v.error()
-    rounds = head.sequential
-    sequential_round = (rounds.round if isinstance(rounds, SequentialSettings)
-                        else SequentialSettings().round if rounds else None)
+    sequential_round = head.sequential.round if head.sequential else None
     return Suite(name=head.suite, path=path, tasks=tasks, seed=head.seed, sample=head.sample,
                  sequential_round=sequential_round,
                  local_hourly_usd=head.local.hourly_usd,

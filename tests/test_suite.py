@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.errors import InputError
 from harness.suite import load_suite
 
 GOOD = """\
@@ -145,3 +146,14 @@ def test_inspect_task_reference_with_dataset_is_refused(tmp_path, capsys):
     assert main(["validate", str(write(tmp_path, text))]) == 2
     err = capsys.readouterr().err
     assert "'missing.py' not found" in err and "`dataset` does not apply" in err
+
+
+@pytest.mark.parametrize("value, message", [("{round: 0}", "sequential.round"), ("yes please", "sequential takes")])
+def test_bad_sequential_setting_names_the_line_and_the_fix(tmp_path, value, message):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"suite: s\nsequential: {value}\ntasks:\n  - name: t\n    dataset: [{{target: 1}}]\n"
+                    "    prompt: x\n    scorer: exact\n    candidates: [{model: openai/gpt-4o-mini}]\n")
+    with pytest.raises(InputError) as err:
+        load_suite(path)
+    (problem,) = err.value.problems
+    assert problem.line == 2 and message in str(err.value)
