@@ -93,8 +93,8 @@ def build_task(cell: Cell, journal: Path) -> Task:
                 "config": c.model_dump(exclude_none=True)}
     if t.inspect_task:
         base = _load_inspect_task(t.inspect_task)
-        return task_with(base, model=model, name=cell.name, metadata={**(base.metadata or {}), **metadata},
-                         epochs=t.epochs)
+        return task_with(base, dataset=_inspect_samples(base, cell.sample_ids), model=model, name=cell.name,
+                         metadata={**(base.metadata or {}), **metadata}, epochs=t.epochs)
     wanted = set(cell.sample_ids)
     variant = t.variants[c.prompt]
     samples = [
@@ -104,6 +104,14 @@ def build_task(cell: Cell, journal: Path) -> Task:
     ]
     return Task(dataset=samples, solver=generate(), scorer=harness_scorer(t.scorer, t.scorer_options),
                 model=model, name=cell.name, metadata=metadata, epochs=t.epochs)
+
+
+def _inspect_samples(base: Task, sample_ids: tuple[str, ...]) -> list[Sample]:
+    """The cell's samples of an inspect task (`--limit`, a round of a sequential run), ids as plan_run names
+    them: a sample without an id is its 1-based position, as inspect numbers it."""
+    wanted = set(sample_ids)
+    return [s if s.id is not None else s.model_copy(update={"id": i + 1})
+            for i, s in enumerate(base.dataset) if str(s.id if s.id is not None else i + 1) in wanted]
 
 
 def _load_inspect_task(ref: str) -> Task:

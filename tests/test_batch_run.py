@@ -143,3 +143,6 @@ def test_inspect_task_cells_call_the_api_synchronously_and_are_journaled(env, tm
     assert len(df) == 2 and (df["score"] == 1).all() and not df["batch"].any()
     assert fake.counters.endpoints["anthropic.messages"] == 2
     assert rows(reports, "SELECT COUNT(*) FROM requests WHERE status='answered' AND cost_usd > 0") == [(2,)]
+    # --limit takes a seeded subset of an inspect task's samples too (and reuses the journal's answers)
+    assert harness("run", str(suite), "--reports", str(reports), "--display", "none", "--limit", "1") == 0
+    assert len(results(reports)) == 1 and fake.counters.endpoints["anthropic.messages"] == 2
