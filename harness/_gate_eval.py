@@ -124,6 +124,8 @@ class Need:
     loc: Located
     candidate: Candidate
     sample_ids: tuple[str, ...]
+    round: int | None = None  # a round of a suite that runs in rounds (`sequential:`)
+    planned: int | None = None
 
 
 def run_needs(needs: list[Need], reports: Path, display: str | None = None, batch: bool = False,
@@ -133,7 +135,8 @@ def run_needs(needs: list[Need], reports: Path, display: str | None = None, batc
     from .run import RunPlan
     from .tasks import Cell
 
-    cells = [Cell(n.loc.suite, n.loc.task, n.candidate, n.sample_ids) for n in needs]
+    cells = [Cell(n.loc.suite, n.loc.task, n.candidate, n.sample_ids, round=n.round, planned=n.planned)
+             for n in needs]
     unique = list({c.key: c for c in cells}.values())
     for c in unique:
         if c.task.inspect_task is None and not c.sample_ids:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from ._select_sequential import is_sequential, tracks
+from ._select_sequential import Track, is_sequential, tracks
 from .select import DEFAULT_MAX_DROP
 
 SAFE, WORSE, BELOW, NOT_SHOWN, NOT_GATED = "safe", "proven worse", "below min_score", "not shown", "not gated"
@@ -120,6 +120,20 @@ def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, n
     return j
 
 
+def sequential_track(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria) -> Track:
+    """The new candidate's anytime-valid track (rows collected in rounds), tested alone at alpha."""
+    frames = [new.assign(candidate="new")] + ([old.assign(candidate="old")] if old is not None else [])
+    g = pd.concat(frames, ignore_index=True)
+    g = g[g["score"].notna()]
+    if "prod_cost_usd" not in g.columns:
+        g["prod_cost_usd"] = g.get("cost_usd", math.nan)
+    if "cost_usd" not in g.columns:
+        g["cost_usd"] = g["prod_cost_usd"]
+    found, _ = tracks(g, criteria.min_score, criteria.margin if old is not None else None, criteria.alpha,
+                      "old" if old is not None else None, family=["new"], selecting=False)
+    return found["new"]
+
+
 def _judge_sequential(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, new_name: str,
                       old_name: str) -> Judgement:
     """Results collected in rounds (`harness run --sequential`): the anytime-valid tests at the rounds'
@@ -132,19 +146,11 @@ def _judge_sequential(new: pd.DataFrame, old: pd.DataFrame | None, criteria: Gat
     if len(a) == 0:
         j.message = f"no sample of {new_name} was scored: nothing to compare"
         return j
-    frames = [new.assign(candidate="new")] + ([old.assign(candidate="old")] if old is not None else [])
-    g = pd.concat(frames, ignore_index=True)
-    g = g[g["score"].notna()]
-    if "prod_cost_usd" not in g.columns:
-        g["prod_cost_usd"] = g.get("cost_usd", math.nan)
-    if "cost_usd" not in g.columns:
-        g["cost_usd"] = g["prod_cost_usd"]
     if old is None and criteria.min_score is None:
         j.score = stats.mean_interval(a["score"].to_numpy(dtype=float), None, 0.95)
         j.message = f"nothing to check: {new_name} has no {old_name} to be compared with and the task sets no min_score"
         return j
-    margin = criteria.margin if old is not None else None
-    t = tracks(g, criteria.min_score, margin, criteria.alpha, "old" if old is not None else None, family=["new"])[0]["new"]
+    t = sequential_track(new, old, criteria)
     j.score = stats.mean_interval(a["score"].to_numpy(dtype=float), None, 0.95)
     j.difference, j.noninferiority, j.min_score = t.difference, t.noninferiority, t.min_score
     when = (f"at round {t.decided_round}, {t.decided_at} samples (anytime-valid)" if t.decided

@@ -86,11 +86,13 @@ class _Tests:
 
 
 def tracks(g: pd.DataFrame, min_score: float | None, margin: float | None, alpha: float,
-           reference: str | None, family: list[str] | None = None) -> tuple[dict[str, Track], SequentialSummary]:
+           reference: str | None, family: list[str] | None = None,
+           selecting: bool = True) -> tuple[dict[str, Track], SequentialSummary]:
     """Each candidate's track and the task's summary, from its rows (with `round`).
 
     `family`: the candidates tested (default: every candidate with a criterion to test, the
-    reference too when min_score is set); alpha is split over them."""
+    reference too when min_score is set); alpha is split over them. `selecting`: stop candidates
+    that can no longer be chosen ("not needed"); the gate judges one swap whatever it costs."""
     per = (g.groupby(["candidate", "sample_id"], sort=False)
            .agg(score=("score", "mean"), round=("round", "min"), cost=("prod_cost_usd", "mean"),
                 spent=("cost_usd", "sum"), calls=("score", "size")).reset_index())
@@ -131,10 +133,10 @@ def tracks(g: pd.DataFrame, min_score: float | None, margin: float | None, alpha
         elif pp is not None and pp < stats.FUTILITY_BELOW:
             state, why = FUTILE, (f"dropped after round {last} ({len(s)} samples): probability of passing by "
                                   f"{planned} samples {pp:.1%}")
-        elif cheaper_passed:
+        elif selecting and cheaper_passed:
             cheapest = min(cheaper_passed, key=lambda c: costs[c])
             state, why = NOT_NEEDED, f"not needed after round {last}: {cheapest}, which is cheaper, passed"
-        elif reference is not None and k != reference and costs[k] >= costs[reference]:
+        elif selecting and reference is not None and k != reference and costs[k] >= costs[reference]:
             state, why = NOT_NEEDED, f"not needed after round {last}: it costs more per call than the reference"
         else:
             state, why = OPEN, f"still open after round {last} ({len(s)} samples)"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import _gate_eval as ev
-from ._gate_verdict import NOT_GATED, SAFE, GateCriteria, Judgement, judge
+from ._gate_verdict import NOT_GATED, SAFE, GateCriteria, Judgement, judge, sequential_track
 from .errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -96,15 +96,52 @@ def run_gate(opts: GateOptions, say: Callable[[str], None] = print) -> GateResul
     problems = [p for plan in plans for p in plan.problems]
     if problems:  # configuration errors stop the gate before anything is run or paid for
         raise InputError(problems, title="cannot gate")
-    pending = [(plan, need) for plan in plans for need in plan.needs()]
+    in_rounds = [plan for plan in plans if plan.round_size is not None]
+    pending = [(plan, need) for plan in plans for need in plan.needs() if plan.round_size is None]
     if pending:  # one run for all cells: inspect-ai schedules them together
         say(f"harness gate: scoring {len(pending)} cell(s) (finished logs and the journal are reused)")
         scored = ev.run_needs([need for _, need in pending], opts.reports, opts.display, opts.batch, say)
         for (plan, need), rows in zip(pending, scored):
             plan.attach(need, rows)
+    if in_rounds:
+        _run_in_rounds(in_rounds, opts, say)
     for plan in plans:
         plan.finish()
     return GateResult(str(opts.base), str(opts.head), changes, unchanged)
+
+
+def _run_in_rounds(plans: list[_Plan], opts: GateOptions, say: Callable[[str], None]) -> None:
+    """Score the old and new route of each plan round by round (the suite's `sequential:` setting) and stop
+    a plan once its anytime-valid verdict is in, or the new route can no longer realistically be shown
+    safe: the rows carry their rounds, so `judge` applies the same anytime-valid tests to them."""
+    import pandas as pd
+
+    from .rounds import round_slice, rounds_in, sample_order
+
+    orders = {id(p): sample_order(p.needs()[0].sample_ids, p.needs()[0].loc.suite.seed, p.change.task) for p in plans}
+    rows: dict[int, dict[str, list[pd.DataFrame]]] = {id(p): {"old": [], "new": []} for p in plans}
+    active, r = list(plans), 1
+    while active:
+        needs, owners = [], []
+        for p in active:
+            order, size = orders[id(p)], p.round_size
+            assert size is not None
+            for side, need in (("old", p.old_need), ("new", p.new_need)):
+                if need is not None:
+                    ids = round_slice(need.sample_ids, order, r, size)
+                    needs.append(ev.Need(need.loc, need.candidate, ids, round=r, planned=len(order)))
+                    owners.append((p, side))
+        say(f"harness gate: round {r}: scoring {len(needs)} cell(s)")
+        for (p, side), got in zip(owners, ev.run_needs(needs, opts.reports, opts.display, opts.batch, say)):
+            rows[id(p)][side].append(got)
+        still = []
+        for p in active:
+            p.new_rows = pd.concat(rows[id(p)]["new"], ignore_index=True)
+            p.old_rows = pd.concat(rows[id(p)]["old"], ignore_index=True) if rows[id(p)]["old"] else None
+            track = sequential_track(p.new_rows, p.old_rows if p.compare else None, p.criteria)
+            if track.state == "open" and r < rounds_in(orders[id(p)], p.round_size or 1):
+                still.append(p)
+        active, r = still, r + 1
 
 
 def _load_tables(base: Path, head: Path) -> tuple[RoutingTable, RoutingTable]:
@@ -177,6 +214,13 @@ class _Plan:
 
     def needs(self) -> list[ev.Need]:
         return [n for n in (self.old_need, self.new_need) if n is not None]
+
+    @property
+    def round_size(self) -> int | None:
+        """Samples per round when both sides are scored here and the task's suite runs in rounds."""
+        if self.new_need is None or (self.compare and self.old_need is None):
+            return None
+        return self.new_need.loc.suite.sequential_round
 
     def attach(self, need: ev.Need, rows: pd.DataFrame) -> None:
         if need is self.old_need:

@@ -46,12 +46,21 @@ class TaskRounds:
 
     @property
     def rounds(self) -> int:
-        return -(-len(self.order) // self.round_size)
+        return rounds_in(self.order, self.round_size)
 
     def slice(self, r: int) -> tuple[str, ...]:
-        part = set(self.order[(r - 1) * self.round_size: r * self.round_size])
-        # a cell keeps dataset order, like every other cell (its key is the set of records)
-        return tuple(i for i in self.cells[0].sample_ids if i in part)
+        return round_slice(self.cells[0].sample_ids, self.order, r, self.round_size)
+
+
+def round_slice(ids: tuple[str, ...], order: tuple[str, ...], r: int, size: int) -> tuple[str, ...]:
+    """Round r's samples (1-based) of `order`, listed in the order of `ids` (dataset order), as every
+    other cell lists them (a cell's key is its set of records)."""
+    part = set(order[(r - 1) * size: r * size])
+    return tuple(i for i in ids if i in part)
+
+
+def rounds_in(order: tuple[str, ...], size: int) -> int:
+    return -(-len(order) // size)
 
 
 class Detached(Exception):

@@ -139,3 +139,22 @@ def test_detached_sequential_run_is_completed_round_by_round_by_collect(env, tmp
     assert df["round"].max() < N // ROUND and fake.counters.each_item_once()
     sent = {k: fake.counters.models[tuple(m.split("/"))] for k, m in MODELS.items()}
     assert sent == df.groupby("candidate")["sample_id"].nunique().to_dict()
+
+
+def test_gate_scores_a_sequential_suite_in_rounds_and_stops_once_decided(env, tmp_path):
+    fake = env(Script(answer=answer))
+    suite, reports = _suite(tmp_path, True), tmp_path / "gate"
+    base = write_table(tmp_path / "base.json", {"words": task_route("ref", MODELS["ref"], max_tokens=16)})
+    good = write_table(tmp_path / "good.json", {"words": task_route("good", MODELS["good"], max_tokens=16)})
+    bad = write_table(tmp_path / "bad.json", {"words": task_route("bad", MODELS["bad"], max_tokens=16)})
+    common = ["--suite", str(suite), "--reports", str(reports), "--display", "none"]
+    assert harness("gate", "--base", str(base), "--head", str(good), *common,
+                   "--markdown", str(tmp_path / "good.md")) == 0
+    calls = {k: fake.counters.models[tuple(m.split("/"))] for k, m in MODELS.items()}
+    assert 0 < calls["good"] == calls["ref"] < N and calls["good"] % ROUND == 0  # stopped after a few rounds
+    assert "anytime-valid" in (tmp_path / "good.md").read_text()
+    assert harness("gate", "--base", str(base), "--head", str(bad), *common,
+                   "--markdown", str(tmp_path / "bad.md")) == 1
+    assert "proven worse" in (tmp_path / "bad.md").read_text()
+    assert fake.counters.models[tuple(MODELS["bad"].split("/"))] == ROUND  # decided after the first round
+    assert fake.counters.each_item_once()  # the reference's answers came from the journal the second time
