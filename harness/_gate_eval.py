@@ -148,6 +148,53 @@ def run_needs(needs: list[Need], reports: Path, display: str | None = None, batc
     return [by_cell[c.key].copy() for c in cells]
 
 
+@dataclass(frozen=True)
+class Pair:
+    """A new candidate to judge, the old one it replaces (None: min_score only), and the criteria."""
+
+    new: Need
+    old: Need | None
+    criteria: Any  # _gate_verdict.GateCriteria
+
+
+def run_pairs_in_rounds(pairs: list[Pair], reports: Path, display: str | None = None, batch: bool = False,
+                        say: Callable[[str], None] = print) -> list[tuple[pd.DataFrame, pd.DataFrame | None]]:
+    """Score each pair round by round (its suite's `sequential:` round size, the seeded order of
+    `harness run --sequential`) until its anytime-valid verdict is in, the new candidate can no longer
+    realistically be shown safe, or the samples are used up. Rows carry their round, so `judge`
+    applies the anytime-valid tests to them. Returns (new rows, old rows) per pair."""
+    from ._gate_verdict import sequential_track
+    from .rounds import round_slice, rounds_in, sample_order
+
+    orders = [sample_order(p.new.sample_ids, p.new.loc.suite.seed, p.new.loc.task.name) for p in pairs]
+    sizes = [p.new.loc.suite.sequential_round or 1 for p in pairs]
+    got: list[dict[str, list[pd.DataFrame]]] = [{"new": [], "old": []} for _ in pairs]
+    active, r = list(range(len(pairs))), 1
+    while active:
+        needs, owners = [], []
+        for i in active:
+            for side, need in (("new", pairs[i].new), ("old", pairs[i].old)):
+                if need is not None:
+                    ids = round_slice(need.sample_ids, orders[i], r, sizes[i])
+                    needs.append(Need(need.loc, need.candidate, ids, round=r, planned=len(orders[i])))
+                    owners.append((i, side))
+        say(f"round {r}: scoring {len(needs)} cell(s)")
+        for (i, side), rows in zip(owners, run_needs(needs, reports, display, batch, say)):
+            got[i][side].append(rows)
+        still = []
+        for i in active:
+            new, old = _joined(got[i]["new"]), _joined(got[i]["old"])
+            track = sequential_track(new, old, pairs[i].criteria)
+            if track.state == "open" and r < rounds_in(orders[i], sizes[i]):
+                still.append(i)
+        active, r = still, r + 1
+    return [(_joined(g["new"]), _joined(g["old"])) for g in got]
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 def _execute(plan: Any, reports: Path, display: str | None, batch: bool, say: Callable[[str], None]) -> Any:
     from . import run
 

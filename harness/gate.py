@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import _gate_eval as ev
-from ._gate_verdict import NOT_GATED, SAFE, GateCriteria, Judgement, judge, sequential_track
+from ._gate_verdict import NOT_GATED, SAFE, GateCriteria, Judgement, judge
 from .errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -111,37 +111,13 @@ def run_gate(opts: GateOptions, say: Callable[[str], None] = print) -> GateResul
 
 
 def _run_in_rounds(plans: list[_Plan], opts: GateOptions, say: Callable[[str], None]) -> None:
-    """Score the old and new route of each plan round by round (the suite's `sequential:` setting) and stop
-    a plan once its anytime-valid verdict is in, or the new route can no longer realistically be shown
-    safe: the rows carry their rounds, so `judge` applies the same anytime-valid tests to them."""
-    import pandas as pd
-
-    from .rounds import round_slice, rounds_in, sample_order
-
-    orders = {id(p): sample_order(p.needs()[0].sample_ids, p.needs()[0].loc.suite.seed, p.change.task) for p in plans}
-    rows: dict[int, dict[str, list[pd.DataFrame]]] = {id(p): {"old": [], "new": []} for p in plans}
-    active, r = list(plans), 1
-    while active:
-        needs, owners = [], []
-        for p in active:
-            order, size = orders[id(p)], p.round_size
-            assert size is not None
-            for side, need in (("old", p.old_need), ("new", p.new_need)):
-                if need is not None:
-                    ids = round_slice(need.sample_ids, order, r, size)
-                    needs.append(ev.Need(need.loc, need.candidate, ids, round=r, planned=len(order)))
-                    owners.append((p, side))
-        say(f"harness gate: round {r}: scoring {len(needs)} cell(s)")
-        for (p, side), got in zip(owners, ev.run_needs(needs, opts.reports, opts.display, opts.batch, say)):
-            rows[id(p)][side].append(got)
-        still = []
-        for p in active:
-            p.new_rows = pd.concat(rows[id(p)]["new"], ignore_index=True)
-            p.old_rows = pd.concat(rows[id(p)]["old"], ignore_index=True) if rows[id(p)]["old"] else None
-            track = sequential_track(p.new_rows, p.old_rows if p.compare else None, p.criteria)
-            if track.state == "open" and r < rounds_in(orders[id(p)], p.round_size or 1):
-                still.append(p)
-        active, r = still, r + 1
+    """Score each change in rounds (its suite sets `sequential:`) and stop once its verdict is in."""
+    pairs = [ev.Pair(p.new_need, p.old_need if p.compare else None, p.criteria) for p in plans
+             if p.new_need is not None]
+    scored = ev.run_pairs_in_rounds(pairs, opts.reports, opts.display, opts.batch,
+                                    lambda line: say(f"harness gate: {line}"))
+    for p, (new, old) in zip(plans, scored):
+        p.new_rows, p.old_rows = new, old
 
 
 def _load_tables(base: Path, head: Path) -> tuple[RoutingTable, RoutingTable]:

@@ -197,8 +197,13 @@ class EvalItem(pytest.Item):
         needs = [ev.Need(loc, cand, ids)] + ([ev.Need(loc, ref, ids)] if ref is not None else [])
         reports = self.config.getoption("harness_eval_reports")
         reports = Path(self.config.invocation_params.dir, reports) if reports else self.config.rootpath / "reports"
-        rows = ev.run_needs(needs, reports, display="none", say=lambda _: None)
-        j = judge(rows[0], rows[1] if ref is not None else None, GateCriteria(k.min_score, k.max_drop, k.alpha),
+        criteria = GateCriteria(k.min_score, k.max_drop, k.alpha)
+        if self.suite.sequential_round:  # the suite runs in rounds: stop paying once the verdict is in
+            pair = ev.Pair(needs[0], needs[1] if ref is not None else None, criteria)
+            rows = list(ev.run_pairs_in_rounds([pair], reports, display="none", say=lambda _: None)[0])
+        else:
+            rows = ev.run_needs(needs, reports, display="none", say=lambda _: None)
+        j = judge(rows[0], rows[1] if ref is not None else None, criteria,
                   cand.label(), ref.label() if ref is not None else "reference")
         if j.score is not None:
             self.user_properties += [("score", round(j.score.estimate, 4)), ("n", j.n), ("verdict", j.status)]

@@ -13,6 +13,8 @@ from _gate_data import task_route, write_table
 
 from harness.testing import Script, last_user_text
 
+pytest_plugins = ["pytester"]
+
 N, ROUND = 200, 20
 MODELS = {
     "ref": "anthropic/claude-big",  # what runs today: always right
@@ -158,3 +160,18 @@ def test_gate_scores_a_sequential_suite_in_rounds_and_stops_once_decided(env, tm
     assert "proven worse" in (tmp_path / "bad.md").read_text()
     assert fake.counters.models[tuple(MODELS["bad"].split("/"))] == ROUND  # decided after the first round
     assert fake.counters.each_item_once()  # the reference's answers came from the journal the second time
+
+
+def test_pytest_eval_scores_a_sequential_suite_in_rounds(env, tmp_path, pytester):
+    fake = env(Script(answer=answer))
+    suite = _suite(tmp_path, True)
+    pytester.makeini("[pytest]\n")
+    common = ["-c", "tox.ini", "-p", "no:cacheprovider", "--eval", "--eval-suite", str(suite),
+              "--eval-reports", str(tmp_path / "r")]
+    passed = pytester.runpytest_subprocess(*common, "--eval-model", "good")
+    passed.assert_outcomes(passed=1)
+    assert 0 < fake.counters.models[tuple(MODELS["good"].split("/"))] < N  # stopped once shown
+    failed = pytester.runpytest_subprocess(*common, "--eval-model", "bad")
+    failed.assert_outcomes(failed=1)
+    failed.stdout.fnmatch_lines(["*proven worse*at round 1*"])
+    assert fake.counters.models[tuple(MODELS["bad"].split("/"))] == ROUND
