@@ -81,3 +81,34 @@ def routing_table(df: pd.DataFrame, path: Path) -> routing.RoutingTable:
     table = routing.build_table(select(decided, CRITERIA, TRAFFIC), source={"results": "synthetic"})
     routing.write(table, path)
     return routing.load(path)
+
+
+# --- a run in rounds (harness run --sequential) ---------------------------------------------------
+
+ROUND, PLANNED, ROUNDS = 20, 200, 5
+SEQ_COSTS = {"ref": 1e-3, "bad": 1e-5, "good": 1e-4, "pricey": 5e-4}
+
+
+def sequential_frame(task: str = "seq", planned: int | None = PLANNED, scale: float = 1.0):
+    """A run in rounds of ROUND as `harness run --sequential` leaves it: bad (all wrong) got round 1 only,
+    good (all right) and pricey (2 wrong a round) ran to round ROUNDS, and so did the reference."""
+    right, pricey = np.ones(ROUND), np.r_[np.zeros(2), np.ones(ROUND - 2)]
+    rounds = {"ref": [right] * ROUNDS, "bad": [np.zeros(ROUND)], "good": [right] * ROUNDS, "pricey": [pricey] * ROUNDS}
+    rows = []
+    for cand, scores_by_round in rounds.items():
+        cost = SEQ_COSTS[cand] * scale
+        for r, scores in enumerate(scores_by_round, 1):
+            for j, s in enumerate(scores):
+                rows.append({"suite": "seq", "task": task, "candidate": cand, "model": f"openai/{cand}", "config": "{}",
+                             "sample_id": f"s{(r - 1) * ROUND + j}", "epoch": 1, "cluster": None, "score": float(s),
+                             "input_tokens": 100, "output_tokens": 5, "cache_read_tokens": 0, "cache_write_tokens": 0,
+                             "cost_usd": cost / 2, "prod_cost_usd": cost, "latency_s": 0.1, "batch": True,
+                             "error": None, "round": r, "planned_samples": planned})
+    return results.validate(pd.DataFrame(rows), "sequential")
+
+
+def sequential_table(df: pd.DataFrame, path: Path) -> routing.RoutingTable:
+    criteria = {task: Criteria(max_drop=0.2, reference="ref") for task in df["task"].unique()}
+    routing.write(routing.build_table(select(df, criteria, {t: 1_000_000 for t in criteria}),
+                                      source={"results": "sequential"}), path)
+    return routing.load(path)

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _report_data import CHEAP, ESCAPED, HOSTILE, KEEP, NOTHING, SWITCH, UNDECIDED, frame, routing_table
+from _report_data import (CHEAP, ESCAPED, HOSTILE, KEEP, NOTHING, PLANNED, SWITCH,
+                          UNDECIDED, frame, routing_table, sequential_frame, sequential_table)
 from harness import report, results, routing
 from harness.cli import main
 from harness.report import _data, _plots, _render
@@ -304,35 +305,6 @@ def test_routing_table_round_trip_is_what_the_report_reads(tmp_path):
 
 # --- sequential runs (harness run --sequential) ------------------------------------------------------
 
-ROUND, PLANNED, ROUNDS = 20, 200, 5
-SEQ_COSTS = {"ref": 1e-3, "bad": 1e-5, "good": 1e-4, "pricey": 5e-4}
-
-
-def _sequential_frame(task: str = "seq", planned: int | None = PLANNED, scale: float = 1.0):
-    """A run in rounds of ROUND as `harness run --sequential` leaves it: bad (all wrong) got round 1 only,
-    good (all right) and pricey (2 wrong a round) ran to round ROUNDS, and so did the reference."""
-    right, pricey = np.ones(ROUND), np.r_[np.zeros(2), np.ones(ROUND - 2)]
-    rounds = {"ref": [right] * ROUNDS, "bad": [np.zeros(ROUND)], "good": [right] * ROUNDS, "pricey": [pricey] * ROUNDS}
-    rows = []
-    for cand, scores_by_round in rounds.items():
-        cost = SEQ_COSTS[cand] * scale
-        for r, scores in enumerate(scores_by_round, 1):
-            for j, s in enumerate(scores):
-                rows.append({"suite": "seq", "task": task, "candidate": cand, "model": f"openai/{cand}", "config": "{}",
-                             "sample_id": f"s{(r - 1) * ROUND + j}", "epoch": 1, "cluster": None, "score": float(s),
-                             "input_tokens": 100, "output_tokens": 5, "cache_read_tokens": 0, "cache_write_tokens": 0,
-                             "cost_usd": cost / 2, "prod_cost_usd": cost, "latency_s": 0.1, "batch": True,
-                             "error": None, "round": r, "planned_samples": planned})
-    return results.validate(pd.DataFrame(rows), "sequential")
-
-
-def _sequential_table(df: pd.DataFrame, path: Path) -> routing.RoutingTable:
-    criteria = {task: Criteria(max_drop=0.2, reference="ref") for task in df["task"].unique()}
-    routing.write(routing.build_table(select(df, criteria, {t: 1_000_000 for t in criteria}),
-                                      source={"results": "sequential"}), path)
-    return routing.load(path)
-
-
 def _fixed_size(g: pd.DataFrame) -> tuple[int, float]:
     """Calls and eval USD of a fixed-size run: PLANNED samples per candidate at its mean eval cost per call."""
     planned = int(g["planned_samples"].max())
@@ -347,8 +319,8 @@ def _text(html: str) -> str:
 @pytest.fixture(scope="module")
 def sequential_page(tmp_path_factory) -> tuple[str, pd.DataFrame]:
     out = tmp_path_factory.mktemp("sequential")
-    df = _sequential_frame()
-    table = _sequential_table(df, out / "routing.json")
+    df = sequential_frame()
+    table = sequential_table(df, out / "routing.json")
     path = report.write_report(df, table, out, results_path=out / "results.parquet", routing_path=out / "routing.json")
     return path.read_text(encoding="utf-8"), df
 
@@ -393,12 +365,12 @@ def test_fixed_size_report_has_no_decided_column(page):
 
 
 def test_mixed_report_sums_savings_over_sequential_tasks_only(tmp_path):
-    seq = pd.concat([_sequential_frame("seq_a"), _sequential_frame("seq_b", planned=400, scale=3.0)],
+    seq = pd.concat([sequential_frame("seq_a"), sequential_frame("seq_b", planned=400, scale=3.0)],
                     ignore_index=True)
     fixed = frame()
     fixed = fixed[fixed["task"] == KEEP]
     df = results.validate(pd.concat([seq, fixed], ignore_index=True), "mixed")
-    table = _sequential_table(df, tmp_path / "routing.json")
+    table = sequential_table(df, tmp_path / "routing.json")
     data = _data.build(df, table)
     assert [t.sequential is not None for t in data.tasks] == [True, True, False]
     per_task = [_fixed_size(g) for _, g in seq.groupby("task")]
@@ -419,8 +391,8 @@ def test_mixed_report_sums_savings_over_sequential_tasks_only(tmp_path):
 
 
 def test_sequential_without_planned_samples_has_nothing_to_compare_with(tmp_path):
-    df = _sequential_frame(planned=None)
-    html = report.render(df, _sequential_table(df, tmp_path / "routing.json"), tmp_path, results_path="r.parquet")
+    df = sequential_frame(planned=None)
+    html = report.render(df, sequential_table(df, tmp_path / "routing.json"), tmp_path, results_path="r.parquet")
     box = _text(region(html, 'id="sequential-1"', "</p>"))
     assert f"{len(df):,} calls (the planned samples per candidate are not recorded" in box
     assert "Early stopping" not in html and "<th>Decided</th>" in html

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from _report_data import HOSTILE, frame, routing_table
+from _report_data import HOSTILE, frame, routing_table, sequential_frame, sequential_table
 from harness import report
 from harness.report._script import SORT_JS
 
@@ -123,6 +123,19 @@ def test_the_payload_check_would_catch_a_payload_that_ran(tmp_path):
     page.write_text(f"<!doctype html><html><head><title>harness report</title></head><body>{HOSTILE}</body></html>")
     dom = dump_dom(page, tmp_path)
     assert "PWNED" in dom.title and [e for e in dom.elements if e[1].get("id") == "pwned"]
+
+
+def test_sequential_report_renders_its_savings_and_decided_column(tmp_path):
+    df = sequential_frame()
+    table = sequential_table(df, tmp_path / "routing.json")
+    page = report.write_report(df, table, tmp_path, results_path=tmp_path / "results.parquet",
+                               routing_path=tmp_path / "routing.json")
+    dom = dump_dom(page, tmp_path)
+    assert_report_rendered(dom, tasks=1)
+    assert dom.find("p", id="sequential-saving") and dom.find("p", id="sequential-1")
+    decided = dom.inside("td", "table#candidates-1")
+    assert len([e for e in decided if e[1].get("class") == "decided"]) == df["candidate"].nunique()
+    screenshot(page, tmp_path / "sequential.png", tmp_path)
 
 
 def test_sorting_by_a_header_click(tmp_path):
