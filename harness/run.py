@@ -63,16 +63,30 @@ def finished_logs(log_dir: Path) -> dict[str, str]:
     if not log_dir.is_dir():
         return {}
     for info in list_eval_logs(str(log_dir), recursive=False):
-        try:
-            header = read_eval_log(info, header_only=True)
-        except Exception:  # a log cut short by kill -9 is unreadable; its answers live in the journal
+        header = _header(info)
+        if header is None:
             continue
-        key = (header.eval.metadata or {}).get("harness_cell")
-        if key and header.status == "success":
-            stamp = header.eval.created
+        key, status, stamp = header
+        if key and status == "success":
             if key not in found or stamp > found[key][0]:
                 found[key] = (stamp, info.name)
     return {k: v[1] for k, v in found.items()}
+
+
+# (path, mtime, size) -> (cell key, status, created): a sequential run scans the log folder a few times a
+# round, and re-reading every header each time grew with rounds x logs.
+_HEADERS: dict[tuple[str, float, int], tuple[str | None, str, str]] = {}
+
+
+def _header(info: Any) -> tuple[str | None, str, str] | None:
+    stamp = (info.name, float(info.mtime or 0.0), int(getattr(info, "size", 0) or 0))
+    if stamp not in _HEADERS:
+        try:
+            header = read_eval_log(info, header_only=True)
+        except Exception:  # a log cut short by kill -9 is unreadable; its answers live in the journal
+            return None
+        _HEADERS[stamp] = ((header.eval.metadata or {}).get("harness_cell"), header.status, header.eval.created)
+    return _HEADERS[stamp]
 
 
 @dataclass(frozen=True)
