@@ -329,6 +329,10 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     print(format_estimate(estimate(plan, batch=not args.no_batch)))
     for note in setting_notes(plan.cells):
         print(f"  note: {note}")
+    rounds = sorted({c.task.name for c in plan.cells if c.suite.sequential_round})
+    if rounds:
+        print(f"  note: {', '.join(rounds)} run in rounds (`sequential:`): this is the cost if no candidate is "
+              "decided before the last round; stopping early spends less")
     return 0
 
 

@@ -175,3 +175,10 @@ def test_pytest_eval_scores_a_sequential_suite_in_rounds(env, tmp_path, pytester
     failed.assert_outcomes(failed=1)
     failed.stdout.fnmatch_lines(["*proven worse*at round 1*"])
     assert fake.counters.models[tuple(MODELS["bad"].split("/"))] == ROUND
+
+
+def test_estimate_says_a_sequential_task_may_spend_less(tmp_path, capsys):
+    assert harness("estimate", str(_suite(tmp_path, True))) == 0
+    assert "words run in rounds" in capsys.readouterr().out
+    assert harness("estimate", str(_suite(tmp_path, False))) == 0
+    assert "run in rounds" not in capsys.readouterr().out
