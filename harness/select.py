@@ -207,6 +207,10 @@ def _decide_sequential(g: pd.DataFrame, task: str, c: Criteria, traffic: float |
     chosen, text = _choose(verdicts, ref, c)
     notes = [f"sequential: {summary.rounds} round(s), {summary.samples_used} calls"
              + (f" of the {summary.samples_fixed} a fixed-size run would make" if summary.samples_fixed else "")]
+    clusters = g["cluster"].dropna().nunique() if "cluster" in g.columns else 0
+    if clusters:
+        notes.append(f"the anytime-valid tests treat samples as independent: this task's {clusters} clusters are "
+                     "not modelled (a fixed-size run's tests account for them)")
     return TaskDecision(task=task, suite=_first(g, "suite"), criteria=Criteria(c.min_score, margin, c.alpha, ref),
                         verdicts=verdicts, chosen=chosen, summary=text, n=max(t.samples for t in found.values()),
                         traffic_per_month=traffic, notes=notes, sequential=summary)
