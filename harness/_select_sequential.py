@@ -69,8 +69,20 @@ class SequentialSummary:
         return None if self.samples_fixed is None else self.samples_fixed - self.samples_used
 
     @property
+    def samples_saved_share(self) -> float | None:
+        saved = self.samples_saved
+        return None if saved is None or not self.samples_fixed else saved / self.samples_fixed
+
+    @property
     def usd_saved(self) -> float | None:
         return None if self.fixed_usd is None else self.fixed_usd - self.spent_usd
+
+    def text(self) -> str:
+        """One line for the console."""
+        if self.samples_fixed is None:
+            return f"sequential: {self.rounds} round(s), {self.samples_used} calls"
+        return (f"sequential: {self.rounds} round(s), {self.samples_used} calls of the {self.samples_fixed} a "
+                f"fixed-size run would make")
 
 
 def is_sequential(g: pd.DataFrame) -> bool:
@@ -151,6 +163,7 @@ def tracks(g: pd.DataFrame, min_score: float | None, margin: float | None, alpha
         fixed_calls = int(round(sum(planned * epochs[k] for k in candidates)))
         fixed_usd = float(sum(planned * epochs[k] * series[k]["spent"].sum() / max(series[k]["calls"].sum(), 1)
                               for k in candidates))
+        fixed_usd = fixed_usd if math.isfinite(fixed_usd) else None  # a candidate without a price
     summary = SequentialSummary(rounds=last_round, planned_samples=planned, samples_used=calls,
                                 samples_fixed=fixed_calls, spent_usd=float(per["spent"].sum()), fixed_usd=fixed_usd)
     return result, summary

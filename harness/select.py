@@ -205,8 +205,7 @@ def _decide_sequential(g: pd.DataFrame, task: str, c: Criteria, traffic: float |
             p_adjusted=t.p_adjusted, samples=t.samples, decided_round=t.decided_round, decided_at=t.decided_at,
             stopped=t.state))
     chosen, text = _choose(verdicts, ref, c)
-    notes = [f"sequential: {summary.rounds} round(s), {summary.samples_used} calls"
-             + (f" of the {summary.samples_fixed} a fixed-size run would make" if summary.samples_fixed else "")]
+    notes = []
     clusters = g["cluster"].dropna().nunique() if "cluster" in g.columns else 0
     if clusters:
         notes.append(f"the anytime-valid tests treat samples as independent: this task's {clusters} clusters are "

@@ -39,6 +39,8 @@ def format_decisions(decisions: list) -> str:
     lines, total_ref, total_new, complete = [], 0.0, 0.0, True
     for d in decisions:
         lines.append(f"\n{d.task}: {d.summary}")
+        if d.sequential is not None:
+            lines.append(f"  note: {d.sequential.text()}")
         for note in d.notes:
             lines.append(f"  note: {note}")
         width = max(len(v.candidate) for v in d.verdicts)

@@ -377,8 +377,8 @@ def test_mixed_report_sums_savings_over_sequential_tasks_only(tmp_path):
     calls, fixed_calls = len(seq), sum(c for c, _ in per_task)
     spent, fixed_usd = float(seq["cost_usd"].sum()), sum(u for _, u in per_task)
     t = data.totals
-    assert (t.sequential_tasks, t.sequential_calls, t.sequential_calls_fixed) == (2, calls, fixed_calls)
-    assert t.sequential_spent == pytest.approx(spent) and t.sequential_usd_saved == pytest.approx(fixed_usd - spent)
+    assert (t.sequential_tasks, t.sequential.samples_used, t.sequential.samples_fixed) == (2, calls, fixed_calls)
+    assert t.sequential.spent_usd == pytest.approx(spent) and t.sequential.usd_saved == pytest.approx(fixed_usd - spent)
     keep = report.render(df, table, tmp_path, results_path="r.parquet")
     html = _text(keep)
     assert (f"Early stopping on 2 tasks run in rounds: {calls:,} calls instead of the {fixed_calls:,} that fixed-size "

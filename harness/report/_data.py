@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import select
+from .._select_sequential import SequentialSummary
 from ..stats import mean_interval
 
 if TYPE_CHECKING:
@@ -94,30 +95,6 @@ class SampleRow:
 
 
 @dataclass
-class SequentialView:
-    """What stopping early saved on a task run in rounds (from select's SequentialSummary)."""
-
-    rounds: int
-    planned_samples: int | None  # samples per candidate had nothing stopped early; None when unknown
-    calls: int  # calls made, every candidate and the reference
-    calls_fixed: int | None  # calls a fixed-size run of planned_samples per candidate would make
-    spent: float  # eval USD of the calls made
-    spent_fixed: float | None  # eval USD of that fixed-size run
-
-    @property
-    def calls_saved(self) -> int | None:
-        return None if self.calls_fixed is None else self.calls_fixed - self.calls
-
-    @property
-    def calls_saved_share(self) -> float | None:
-        return None if self.calls_saved is None or not self.calls_fixed else self.calls_saved / self.calls_fixed
-
-    @property
-    def usd_saved(self) -> float | None:
-        return None if self.spent_fixed is None else self.spent_fixed - self.spent
-
-
-@dataclass
 class TaskView:
     name: str
     suite: str | None
@@ -139,7 +116,7 @@ class TaskView:
     samples_what: str = ""  # what the listed samples are, in words
     samples_note: str = ""  # why none are listed, when none are
     notes: list[str] = field(default_factory=list)
-    sequential: SequentialView | None = None  # set when the results came in rounds
+    sequential: SequentialSummary | None = None  # set when the results came in rounds
 
     @property
     def saving(self) -> float | None:
@@ -165,28 +142,13 @@ class Totals:
     kept: int  # tasks that keep their reference
     unrouted: int
     undecided: int
-    # early stopping, summed over the sequential tasks whose planned samples are known
+    # early stopping, summed over the sequential tasks whose fixed-size calls and cost are known
     sequential_tasks: int = 0
-    sequential_calls: int = 0
-    sequential_calls_fixed: int = 0
-    sequential_spent: float = 0.0
-    sequential_spent_fixed: float = 0.0
+    sequential: SequentialSummary | None = None
 
     @property
     def saving(self) -> float | None:
         return None if self.before is None or self.after is None else self.before - self.after
-
-    @property
-    def sequential_calls_saved(self) -> int:
-        return self.sequential_calls_fixed - self.sequential_calls
-
-    @property
-    def sequential_calls_saved_share(self) -> float | None:
-        return self.sequential_calls_saved / self.sequential_calls_fixed if self.sequential_calls_fixed else None
-
-    @property
-    def sequential_usd_saved(self) -> float:
-        return self.sequential_spent_fixed - self.sequential_spent
 
     @property
     def saving_share(self) -> float | None:
@@ -261,20 +223,12 @@ def _decided_view(g: pd.DataFrame, name: str, criteria: select.Criteria, traffic
     # results (say, a CSV from another tool) have none, and the report should say so instead.
     models = g.groupby("candidate")["model"].first()
     rows = [_verdict_row(v, d, int(errors.get(v.candidate, 0)), models.get(v.candidate)) for v in d.verdicts]
-    notes = list(d.notes)
-    sequential = None
-    if d.sequential is not None:
-        s = d.sequential
-        sequential = SequentialView(rounds=s.rounds, planned_samples=s.planned_samples, calls=s.samples_used,
-                                    calls_fixed=s.samples_fixed, spent=s.spent_usd, spent_fixed=_finite(s.fixed_usd))
-        # the task's sequential box says this, with the money
-        notes = [n for n in notes if not n.startswith("sequential:")]
     ref = d.criteria.reference
     before = d.monthly(ref) if ref is not None and d.chosen is not None else None
     view = TaskView(name=name, suite=d.suite, decided=True, summary=d.summary, chosen=d.chosen, reference=ref,
                     min_score=d.criteria.min_score, max_drop=d.criteria.max_drop, alpha=d.criteria.alpha, n=d.n,
                     traffic=traffic, monthly_before=_finite(before), monthly_after=_finite(d.monthly(d.chosen)),
-                    eval_spend=_spend(g), candidates=rows, notes=notes, sequential=sequential)
+                    eval_spend=_spend(g), candidates=rows, notes=list(d.notes), sequential=d.sequential)
     _add_samples(view, g)
     return view
 
@@ -363,17 +317,18 @@ def _totals(tasks: list[TaskView]) -> Totals:
     before = sum(t.monthly_before or 0.0 for t in counted) if counted else None
     after = sum(t.monthly_after or 0.0 for t in counted) if counted else None
     spend = [t.eval_spend for t in tasks if math.isfinite(t.eval_spend)]
-    seq = [t.sequential for t in tasks if t.sequential is not None and t.sequential.calls_fixed is not None
-           and t.sequential.spent_fixed is not None]
+    seq = [t.sequential for t in tasks if t.sequential is not None and t.sequential.samples_fixed is not None
+           and t.sequential.fixed_usd is not None]
     return Totals(before=before, after=after, tasks_counted=len(counted), eval_spend=sum(spend),
                   switched=sum(t.switches for t in tasks),
                   kept=sum(t.decided and t.chosen is not None and t.chosen == t.reference for t in tasks),
                   unrouted=sum(t.decided and t.chosen is None for t in tasks),
                   undecided=sum(not t.decided for t in tasks),
-                  sequential_tasks=len(seq), sequential_calls=sum(s.calls for s in seq),
-                  sequential_calls_fixed=sum(s.calls_fixed or 0 for s in seq),
-                  sequential_spent=sum(s.spent for s in seq),
-                  sequential_spent_fixed=sum(s.spent_fixed or 0.0 for s in seq))
+                  sequential_tasks=len(seq), sequential=SequentialSummary(
+                      rounds=max((s.rounds for s in seq), default=0), planned_samples=None,
+                      samples_used=sum(s.samples_used for s in seq),
+                      samples_fixed=sum(s.samples_fixed or 0 for s in seq), spent_usd=sum(s.spent_usd for s in seq),
+                      fixed_usd=sum(s.fixed_usd or 0.0 for s in seq)) if seq else None)
 
 
 def _spend(g: pd.DataFrame) -> float:
