@@ -88,9 +88,7 @@ def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, n
     if is_sequential(new) and (old is None or is_sequential(old)):
         return _judge_sequential(new, old, criteria, new_name, old_name)
     a, b, clusters, notes = _paired(new, old)
-    j = Judgement(status=NOT_GATED, message="", n=len(a), criteria=criteria, notes=notes,
-                  cost_per_call=_cost(new), old_cost_per_call=_cost(old) if old is not None else math.nan,
-                  failing_samples=_failing(new))
+    j = _judgement(new, old, criteria, len(a), notes)
     if len(a) == 0:
         j.message = f"no sample was scored for both {new_name} and {old_name}: nothing to compare"
         return j
@@ -120,6 +118,13 @@ def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, n
     return j
 
 
+def _judgement(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, n: int,
+               notes: list[str]) -> Judgement:
+    """A verdict not reached yet, with what is known before any test: costs, failing samples."""
+    return Judgement(status=NOT_GATED, message="", n=n, criteria=criteria, notes=notes, cost_per_call=_cost(new),
+                     old_cost_per_call=_cost(old) if old is not None else math.nan, failing_samples=_failing(new))
+
+
 def sequential_track(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria) -> Track:
     """The new candidate's anytime-valid track (rows collected in rounds), tested alone at alpha."""
     frames = [new.assign(candidate="new")] + ([old.assign(candidate="old")] if old is not None else [])
@@ -140,18 +145,15 @@ def _judge_sequential(new: pd.DataFrame, old: pd.DataFrame | None, criteria: Gat
     ends, as `harness select` applies them, with the new candidate as the only one tested."""
     notes: list[str] = []
     a = _per_sample(new, "the new candidate", notes)
-    j = Judgement(status=NOT_GATED, message="", n=len(a), criteria=criteria, notes=notes,
-                  cost_per_call=_cost(new), old_cost_per_call=_cost(old) if old is not None else math.nan,
-                  failing_samples=_failing(new))
+    j = _judgement(new, old, criteria, len(a), notes)
     if len(a) == 0:
         j.message = f"no sample of {new_name} was scored: nothing to compare"
         return j
+    j.score = stats.mean_interval(a["score"].to_numpy(dtype=float), None, 0.95)
     if old is None and criteria.min_score is None:
-        j.score = stats.mean_interval(a["score"].to_numpy(dtype=float), None, 0.95)
         j.message = f"nothing to check: {new_name} has no {old_name} to be compared with and the task sets no min_score"
         return j
     t = sequential_track(new, old, criteria)
-    j.score = stats.mean_interval(a["score"].to_numpy(dtype=float), None, 0.95)
     j.difference, j.noninferiority, j.min_score = t.difference, t.noninferiority, t.min_score
     when = (f"at round {t.decided_round}, {t.decided_at} samples (anytime-valid)" if t.decided
             else f"({t.why}; anytime-valid tests of a run in rounds)")

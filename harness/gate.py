@@ -112,8 +112,8 @@ def run_gate(opts: GateOptions, say: Callable[[str], None] = print) -> GateResul
 
 def _run_in_rounds(plans: list[_Plan], opts: GateOptions, say: Callable[[str], None]) -> None:
     """Score each change in rounds (its suite sets `sequential:`) and stop once its verdict is in."""
-    pairs = [ev.Pair(p.new_need, p.old_need if p.compare else None, p.criteria) for p in plans
-             if p.new_need is not None]
+    # `round_size` is set only for plans with a new need, so pairs and plans stay aligned
+    pairs = [ev.Pair(p.new_need, p.old_need if p.compare else None, p.criteria) for p in plans]
     scored = ev.run_pairs_in_rounds(pairs, opts.reports, opts.display, opts.batch,
                                     lambda line: say(f"harness gate: {line}"))
     for p, (new, old) in zip(plans, scored):
