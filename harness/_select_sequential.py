@@ -91,10 +91,10 @@ def is_sequential(g: pd.DataFrame) -> bool:
 
 @dataclass(frozen=True)
 class _Tests:
-    """First pass / fail look (index into the candidate's looks) of each of its tests."""
+    """The round of the first pass / fail of each of a candidate's tests (None: not yet)."""
 
-    passes: list[int]  # per test; len(looks) when never
-    fails: list[int]
+    passes: list[int | None]
+    fails: list[int | None]
 
 
 def tracks(g: pd.DataFrame, min_score: float | None, margin: float | None, alpha: float,
@@ -125,6 +125,9 @@ def tracks(g: pd.DataFrame, min_score: float | None, margin: float | None, alpha
     # The passes known after each round (a dearer candidate is not needed once a cheaper one passed).
     passed_by = {r: [k for k in tested if _decision(first[k], looks[k], r)[0] == "pass"]
                  for r in range(1, last_round + 1)}
+    # Mean cost per call known after round r, for the rounds some candidate stopped in.
+    stops = {int(series[k]["round"].max()) for k in candidates}
+    costs_after = {r: {c: _mean_cost(series[c], r) for c in candidates} for r in stops}
     result: dict[str, Track] = {}
     for k in candidates:
         s = series[k]
@@ -135,7 +138,7 @@ def tracks(g: pd.DataFrame, min_score: float | None, margin: float | None, alpha
             continue
         decided, at_look = _decision(first[k], looks[k], last)
         decided_round = looks[k][1][at_look] if decided else None
-        costs = {c: _mean_cost(series[c], last) for c in candidates}
+        costs = costs_after[last]
         cheaper_passed = [c for c in passed_by[last] if c != k and costs[c] < costs[k]]
         pp = probs[k][-1] if probs[k] is not None and len(probs[k]) else None
         if decided == "pass":
@@ -221,30 +224,29 @@ def _look_tests(own, ref, is_reference, min_score, margin, level, planned):
     Looks are in rounds; a test's first pass / fail is mapped to the round it happened in."""
     diffs, scores, own_rounds, pair_rounds = _observations(own, ref, is_reference)
     threshold = math.log(1.0 / level)
-    passes_r, fails_r, pps = [], [], []
-    if diffs is not None and margin is not None and diffs.size == 0:
-        passes_r.append(None)  # nothing paired with the reference (yet): the comparison cannot pass
-        fails_r.append(None)
-    elif diffs is not None and margin is not None:
-        at, rounds = _round_looks(pair_rounds)
-        y = np.clip((diffs + 1.0) / 2.0, 0.0, 1.0)
-        m0 = (1.0 - margin) / 2.0
-        up = _first_look(stats.log_capital(y, m0, level, stats.SEQUENTIAL_HORIZON), at, threshold)
-        down = _first_look(stats.log_capital(1.0 - y, 1.0 - m0, level, stats.SEQUENTIAL_HORIZON), at, threshold)
-        passes_r.append(rounds[up] if up < at.size and up <= down else None)
-        fails_r.append(rounds[down] if down < at.size and down < up else None)
-        if planned:
-            pps.append(dict(zip(rounds, stats.pass_probability_at_looks(diffs, -margin, level, planned, at))))
+    # Each criterion as (values, threshold their mean must exceed, round of each value, values are paired
+    # differences in [-1, 1]): the difference against -max_drop, the score against min_score.
+    criteria = []
+    if diffs is not None and margin is not None:
+        criteria.append((diffs, -margin, pair_rounds, True))
     if min_score is not None:
-        at, rounds = _round_looks(own_rounds)
-        up = (_first_look(stats.log_capital(scores, min_score, level, stats.SEQUENTIAL_HORIZON), at, threshold)
-              if min_score < 1.0 else at.size)
-        down = _first_look(stats.log_capital(1.0 - scores, 1.0 - min_score, level, stats.SEQUENTIAL_HORIZON), at,
-                           threshold)
+        criteria.append((scores, min_score, own_rounds, False))
+    passes_r, fails_r, pps = [], [], []
+    for values, bar, rounds_of, paired in criteria:
+        if values.size == 0:  # nothing paired with the reference (yet): the comparison cannot pass
+            passes_r.append(None)
+            fails_r.append(None)
+            continue
+        at, rounds = _round_looks(rounds_of)
+        # the betting test runs on [0, 1]: differences d in [-1, 1] as (d + 1) / 2
+        x, m = (np.clip((values + 1.0) / 2.0, 0.0, 1.0), (bar + 1.0) / 2.0) if paired else (values, bar)
+        up = _first_look(stats.log_capital(x, m, level, stats.SEQUENTIAL_HORIZON), at, threshold) if m < 1.0 \
+            else at.size
+        down = _first_look(stats.log_capital(1.0 - x, 1.0 - m, level, stats.SEQUENTIAL_HORIZON), at, threshold)
         passes_r.append(rounds[up] if up < at.size and up <= down else None)
         fails_r.append(rounds[down] if down < at.size and down < up else None)
         if planned:
-            pps.append(dict(zip(rounds, stats.pass_probability_at_looks(scores, min_score, level, planned, at))))
+            pps.append(dict(zip(rounds, stats.pass_probability_at_looks(values, bar, level, planned, at))))
     all_rounds = np.unique(own_rounds)
     samples = np.array([int((own_rounds <= r).sum()) for r in all_rounds])
     prob = None
