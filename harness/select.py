@@ -148,9 +148,7 @@ def decide_task(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) 
                                   hint="every candidate must be scored on the same samples")], title="cannot select")
     ref = c.reference
     margin = c.margin
-    costs = g.groupby("candidate")["prod_cost_usd"].mean()
-    spend = g.groupby("candidate")["cost_usd"].sum()
-    meta = g.groupby("candidate")[["model", "config"]].first()
+    facts = _facts(g)
     tested: dict[str, tuple[stats.OneSidedTest | None, stats.OneSidedTest | None]] = {}
     for cand in matrix.columns:
         a = matrix[cand].to_numpy()
@@ -169,12 +167,8 @@ def decide_task(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) 
         # "fail" needs the evidence to exclude the threshold: the (1 - alpha) one-sided upper bound.
         upper = stats.mean_interval(a, clusters, 1 - 2 * c.alpha).high if ms is not None else None
         status, reason, needed = _verdict(cand, ref, ms, ni, diff, upper, adjusted.get(cand), c, margin, len(family))
-        config = meta.loc[cand, "config"]
         verdicts.append(Verdict(
-            candidate=cand, model=str(meta.loc[cand, "model"] or cand),
-            config=json.loads(config) if isinstance(config, str) and config else {},
-            status=status, reason=reason, score=stats.mean_interval(a, clusters, 0.95),
-            cost_per_call=float(costs.get(cand, math.nan)), eval_cost=float(spend.get(cand, 0.0)), difference=diff,
+            **facts[cand], status=status, reason=reason, score=stats.mean_interval(a, clusters, 0.95), difference=diff,
             noninferiority=ni, min_score=ms, p_value=raw.get(cand), p_adjusted=adjusted.get(cand),
             samples_needed=needed))
     chosen, summary = _choose(verdicts, ref, c)
@@ -183,24 +177,32 @@ def decide_task(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) 
                         traffic_per_month=traffic, notes=notes)
 
 
+def _facts(g: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per candidate, the Verdict fields that come straight from its rows: model, config, costs."""
+    costs = g.groupby("candidate")["prod_cost_usd"].mean()
+    spend = g.groupby("candidate")["cost_usd"].sum()
+    meta = g.groupby("candidate")[["model", "config"]].first()
+    facts = {}
+    for cand in meta.index:
+        config = meta.loc[cand, "config"]
+        facts[cand] = {"candidate": cand, "model": str(meta.loc[cand, "model"] or cand),
+                       "config": json.loads(config) if isinstance(config, str) and config else {},
+                       "cost_per_call": float(costs.get(cand, math.nan)), "eval_cost": float(spend.get(cand, 0.0))}
+    return facts
+
+
 def _decide_sequential(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) -> TaskDecision:
     """Verdicts of a run in rounds: anytime-valid tests at each round's end (harness/_select_sequential.py)."""
     ref = c.reference
     margin = c.margin
     found, summary = seq.tracks(g, c.min_score, margin, c.alpha, ref)
-    costs = g.groupby("candidate")["prod_cost_usd"].mean()
-    spend = g.groupby("candidate")["cost_usd"].sum()
-    meta = g.groupby("candidate")[["model", "config"]].first()
+    facts = _facts(g)
     per = g.groupby(["candidate", "sample_id"], sort=False)["score"].mean()
     verdicts = []
     for cand, t in found.items():
         status, reason = _sequential_verdict(t, cand == ref, ref, c, margin)
-        config = meta.loc[cand, "config"]
         verdicts.append(Verdict(
-            candidate=cand, model=str(meta.loc[cand, "model"] or cand),
-            config=json.loads(config) if isinstance(config, str) and config else {},
-            status=status, reason=reason, score=stats.mean_interval(per.loc[cand].to_numpy(), None, 0.95),
-            cost_per_call=float(costs.get(cand, math.nan)), eval_cost=float(spend.get(cand, 0.0)),
+            **facts[cand], status=status, reason=reason, score=stats.mean_interval(per.loc[cand].to_numpy(), None, 0.95),
             difference=t.difference, noninferiority=t.noninferiority, min_score=t.min_score, p_value=t.p_value,
             p_adjusted=t.p_adjusted, samples=t.samples, decided_round=t.decided_round, decided_at=t.decided_at,
             stopped=t.state))
