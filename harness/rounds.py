@@ -36,7 +36,7 @@ class TaskRounds:
     """One sequential task: its cells' common parts and its samples in round order."""
 
     suite: Suite
-    cells: list[Cell]  # one per candidate, holding all planned samples (round 0: the template)
+    cells: list[Cell]  # one per candidate with all planned samples: the template each round's cells are cut from
     order: tuple[str, ...]
     round_size: int
 
