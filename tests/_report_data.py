@@ -30,7 +30,7 @@ _rng = np.random.default_rng(5)
 REF = (_rng.random(N) < 0.8).astype(float)
 
 
-def _flip(base: np.ndarray, down: float, up: float, seed: int) -> np.ndarray:
+def flip(base: np.ndarray, down: float, up: float, seed: int) -> np.ndarray:
     r = np.random.default_rng(seed).random(base.size)
     out = base.copy()
     out[(base == 1) & (r < down)] = 0
@@ -62,11 +62,11 @@ def frame() -> pd.DataFrame:
     rows = _rows(SWITCH, {
         "big": ("anthropic/claude-big", {"max_tokens": 16, "temperature": 0}, 1e-3, REF),
         CHEAP: (f"openai/{HOSTILE}", {"max_tokens": 16, "prompt": HOSTILE}, 1e-4, cheap),
-        "bad": ("openai/bad", {"max_tokens": 16}, 5e-5, _flip(REF, 0.5, 0.0, 1)),
-        "meh": ("openai/meh", {"max_tokens": 16}, 2e-4, _flip(REF, 0.08, 0.0, 2)[:N])}, suite=HOSTILE)
+        "bad": ("openai/bad", {"max_tokens": 16}, 5e-5, flip(REF, 0.5, 0.0, 1)),
+        "meh": ("openai/meh", {"max_tokens": 16}, 2e-4, flip(REF, 0.08, 0.0, 2)[:N])}, suite=HOSTILE)
     low = (_rng.random(60) < 0.3).astype(float)
-    rows += _rows(NOTHING, {"a": ("openai/a", {}, 1e-4, low), "b": ("openai/b", {}, 2e-4, _flip(low, 0.1, 0.1, 3))})
-    rows += _rows(KEEP, {"ref": ("openai/ref", {}, 1e-3, REF), "worse": ("openai/worse", {}, 1e-4, _flip(REF, 0.6, 0, 4))})
+    rows += _rows(NOTHING, {"a": ("openai/a", {}, 1e-4, low), "b": ("openai/b", {}, 2e-4, flip(low, 0.1, 0.1, 3))})
+    rows += _rows(KEEP, {"ref": ("openai/ref", {}, 1e-3, REF), "worse": ("openai/worse", {}, 1e-4, flip(REF, 0.6, 0, 4))})
     rows += _rows(UNDECIDED, {"x": ("openai/x", {}, 1e-4, REF[:50]), "y": ("openai/y", {}, 3e-4, REF[50:100])})
     return results.validate(pd.DataFrame(rows), "synthetic")
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _report_data import flip  # scores that differ from a base in both directions, seeded
 from harness import results
 from harness.cli import main
 from harness.errors import InputError
@@ -24,14 +25,6 @@ def frame(task: str, scores: dict[str, np.ndarray], cost: dict[str, float], clus
 rng = np.random.default_rng(0)
 N = 400
 REF = (rng.random(N) < 0.8).astype(float)
-
-
-def flip(base: np.ndarray, down: float, up: float, seed: int) -> np.ndarray:
-    r = np.random.default_rng(seed).random(base.size)
-    out = base.copy()
-    out[(base == 1) & (r < down)] = 0
-    out[(base == 0) & (r < up)] = 1
-    return out
 
 
 SAME = REF.copy()
