@@ -12,7 +12,7 @@ import os
 import statistics
 import time
 
-from harness.providers.local_models import resolve_model_path
+from harness.local_models import resolve_model_path
 
 PROMPT = ("You route customer support tickets to billing, technical, account or shipping. " * 12).strip()
 

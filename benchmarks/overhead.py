@@ -19,11 +19,11 @@ from pathlib import Path
 from inspect_ai import Task
 from inspect_ai import eval as inspect_eval
 
-from harness import results, summary
+from harness import results, select
 from harness.run import execute, plan_run
 from harness.scorers import harness_scorer
 from harness.suite import load_suite
-from harness.tasks import build_messages
+from harness.run import build_messages
 
 SUITE = """\
 suite: overhead
@@ -46,13 +46,13 @@ def run_harness(suite_path: Path, limit: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         outcome = execute(plan_run([suite], limit=limit), Path(tmp), display="none")
         df = results.from_run(outcome)
-        summary.format_table(summary.per_candidate(df))
+        select.format_table(select.per_candidate(df))
         results.save(df, Path(tmp))
     return time.perf_counter() - start
 
 
 def run_inspect(suite_path: Path, limit: int, **settings) -> float:
-    from harness.providers._mock import instant_outputs
+    from harness.providers import instant_outputs
     from inspect_ai.dataset import Sample
     from inspect_ai.model import get_model
 

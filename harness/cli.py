@@ -1,4 +1,8 @@
-"""The `harness` command. Thin by design: parse, call the library, print."""
+"""The `harness` command. Thin by design: parse, call one library function, print.
+
+Each command imports what it calls when it runs: `harness status` or `harness --help` should
+not load inspect-ai, matplotlib and pandas first.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ import sys
 from pathlib import Path
 
 from .errors import HarnessError
+from .version import __version__
+
+DISPLAYS = ["full", "rich", "plain", "log", "none"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         return args.func(args)
     except HarnessError as exc:
@@ -26,16 +32,20 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="harness", description="Find the cheapest model + configuration that is "
                                 "not worse than what you run today, per task, with evidence.")
+    p.add_argument("--version", action="version", version=f"harness {__version__}")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
+    reports = _options(("--reports", dict(type=Path, default=Path("reports"), help="output folder (default: reports)")))
+    display = _options(("--display", dict(choices=DISPLAYS, help="inspect-ai progress display")))
+    samples = _options(("--limit", dict(type=int, help="seeded random subset of N samples per task")),
+                       ("--full", dict(action="store_true", help="every sample, ignoring the suites' `sample:`")))
+    matrix = _options(("suites", dict(nargs="*", type=Path, help="suite files (default: evalsets/*.yaml)")),
+                      ("--tasks", dict(nargs="+", help="only these tasks")),
+                      ("--candidates", dict(nargs="+", help="only these candidate ids")))
+    results = _options(("--results", dict(type=Path, default=Path("reports/results.parquet"),
+                                          help="CSV or Parquet results")))
 
-    run = sub.add_parser("run", help="evaluate the task × candidate matrix of one or more suites")
-    run.add_argument("suites", nargs="*", type=Path, help="suite files (default: evalsets/*.yaml)")
-    run.add_argument("--limit", type=int, help="seeded random subset of N samples per task")
-    run.add_argument("--full", action="store_true", help="every sample, ignoring the suites' `sample:` default")
-    run.add_argument("--tasks", nargs="+", help="only these tasks")
-    run.add_argument("--candidates", nargs="+", help="only these candidate ids")
-    run.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default: reports)")
-    run.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect-ai progress display")
+    run = sub.add_parser("run", parents=[matrix, samples, reports, display],
+                         help="evaluate the task × candidate matrix of one or more suites")
     run.add_argument("--no-batch", action="store_true", help="API candidates: synchronous calls, not the batch APIs")
     run.add_argument("--detach", action="store_true", help="submit the API batches and exit (then `harness collect`)")
     run.add_argument("--max-cost", type=float, metavar="USD", help="refuse (or stop) when API spend could exceed this")
@@ -45,28 +55,22 @@ def _parser() -> argparse.ArgumentParser:
                      help="samples per round of a sequential run (default: the suite's, else 50)")
     run.set_defaults(func=_cmd_run)
 
-    col = sub.add_parser("collect", help="fetch finished API batches and complete the last `harness run`")
-    col.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    col = sub.add_parser("collect", parents=[reports, display],
+                         help="fetch finished API batches and complete the last `harness run`")
     col.add_argument("--wait", action="store_true", help="poll until every batch has finished")
-    col.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect-ai progress display")
     col.set_defaults(func=_cmd_collect)
 
-    st = sub.add_parser("status", help="API batches in flight and the spend recorded so far")
-    st.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    st = sub.add_parser("status", parents=[reports], help="API batches in flight and the spend recorded so far")
     st.add_argument("--offline", action="store_true", help="do not ask the providers, show the journal only")
     st.set_defaults(func=_cmd_status)
 
-    est = sub.add_parser("estimate", help="upper-bound API cost per task × candidate, before anything is sent")
-    est.add_argument("suites", nargs="*", type=Path, help="suite files (default: evalsets/*.yaml)")
-    est.add_argument("--limit", type=int, help="seeded random subset of N samples per task")
-    est.add_argument("--full", action="store_true", help="every sample, ignoring the suites' `sample:` default")
-    est.add_argument("--tasks", nargs="+", help="only these tasks")
-    est.add_argument("--candidates", nargs="+", help="only these candidate ids")
+    est = sub.add_parser("estimate", parents=[matrix, samples],
+                         help="upper-bound API cost per task × candidate, before anything is sent")
     est.add_argument("--no-batch", action="store_true", help="price synchronous calls instead of batches")
     est.set_defaults(func=_cmd_estimate)
 
-    sel = sub.add_parser("select", help="pick the cheapest passing candidate per task from any results file")
-    sel.add_argument("--results", type=Path, default=Path("reports/results.parquet"), help="CSV or Parquet results")
+    sel = sub.add_parser("select", parents=[results],
+                         help="pick the cheapest passing candidate per task from any results file")
     sel.add_argument("--suite", type=Path, nargs="+", help="suites whose criteria and traffic apply")
     sel.add_argument("--reference", help="reference candidate (overrides the suites)")
     sel.add_argument("--max-drop", type=float, help="non-inferiority margin against the reference")
@@ -76,24 +80,21 @@ def _parser() -> argparse.ArgumentParser:
     sel.add_argument("--out", type=Path, default=Path("reports/routing.json"), help="routing table to write")
     sel.set_defaults(func=_cmd_select)
 
-    gate = sub.add_parser("gate", help="CI: is every route change between two routing tables safe? (exit 0/1/2)")
+    gate = sub.add_parser("gate", parents=[samples, reports, display],
+                          help="CI: is every route change between two routing tables safe? (exit 0/1/2)")
     gate.add_argument("--base", type=Path, required=True, help="routing table before the change (e.g. from main)")
     gate.add_argument("--head", type=Path, required=True, help="routing table after the change")
     gate.add_argument("--suite", type=Path, nargs="+", help="suites of the tasks (default: evalsets/*.yaml)")
     gate.add_argument("--results", type=Path, help="CSV or Parquet results to reuse before running anything")
-    gate.add_argument("--reports", type=Path, default=Path("reports"), help="logs and journal (default: reports)")
-    gate.add_argument("--limit", type=int, help="seeded random subset of N samples per task")
-    gate.add_argument("--full", action="store_true", help="every sample, ignoring the suites' `sample:` default")
     gate.add_argument("--markdown", type=Path, help="write the summary as Markdown (a pull-request comment)")
     gate.add_argument("--junit", type=Path, help="write JUnit XML: one testcase per changed route")
     gate.add_argument("--allow-removed", action="store_true", help="a removed route is gated as its fallback to "
                       "the default route instead of failing")
     gate.add_argument("--batch", action="store_true", help="API candidates through the batch APIs (half price, slow)")
-    gate.add_argument("--display", choices=["full", "rich", "plain", "log", "none"], help="inspect-ai progress display")
     gate.set_defaults(func=_cmd_gate)
 
-    rep = sub.add_parser("report", help="write the HTML report (index.html) from results and the routing table")
-    rep.add_argument("--results", type=Path, default=Path("reports/results.parquet"), help="CSV or Parquet results")
+    rep = sub.add_parser("report", parents=[results],
+                         help="write the HTML report (index.html) from results and the routing table")
     rep.add_argument("--routing", type=Path, help="routing table (default: reports/routing.json when it exists)")
     rep.add_argument("--out", type=Path, default=Path("reports"), help="folder for index.html (default: reports)")
     rep.set_defaults(func=_cmd_report)
@@ -101,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check suite files and list every problem")
     val.add_argument("suites", nargs="*", type=Path)
     val.set_defaults(func=_cmd_validate)
+
+    schema = sub.add_parser("schema", help="the suite file format as JSON Schema (for editors), or as Markdown")
+    schema.add_argument("--markdown", action="store_true", help="the reference page (docs/suite-format.md) instead")
+    schema.set_defaults(func=_cmd_schema)
 
     prices = sub.add_parser("prices", help="what harness charges per million tokens, and where the figure comes from")
     prices.add_argument("models", nargs="+")
@@ -115,6 +120,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _options(*specs: tuple[str, dict]) -> argparse.ArgumentParser:
+    """A parent parser: options that several commands share, declared once."""
+    parent = argparse.ArgumentParser(add_help=False)
+    for name, kwargs in specs:
+        parent.add_argument(name, **kwargs)
+    return parent
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -125,101 +138,68 @@ def _positive(text: str) -> int:
     return value
 
 
-def _suite_paths(paths: list[Path]) -> list[Path]:
-    if paths:
-        return paths
-    found = sorted(Path("evalsets").glob("*.yaml"))
-    if not found:
-        raise HarnessError("no suite files given and none found in evalsets/*.yaml")
-    return found
+def _settings(args: argparse.Namespace):
+    from .run import RunSettings
+
+    return RunSettings(suites=args.suites, limit=args.limit, full=args.full, tasks=args.tasks,
+                       candidates=args.candidates, no_batch=args.no_batch, max_cost=getattr(args, "max_cost", None),
+                       sequential=getattr(args, "sequential", False), round=getattr(args, "round", None))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .rounds import is_sequential_run
-    from .run import SendOptions, plan_run, remember_run, send_api_requests
-    from .suite import load_suites
+    from .pipeline import Submitted, run_suites
 
-    if args.round and not args.sequential:
-        raise HarnessError("--round sets the size of a sequential run's rounds: add --sequential")
-    suites = load_suites(_suite_paths(args.suites))
-    plan = plan_run(suites, limit=args.limit, tasks=args.tasks, candidates=args.candidates, full=args.full)
-    if not plan.cells:
-        raise HarnessError("nothing to run: no task/candidate matches the filters")
-    if args.detach and args.no_batch:
-        raise HarnessError("--detach submits batches; with --no-batch the calls are synchronous and finish in the run")
-    print(_plan_text(plan))
-    remember_run(args.reports, {"suites": [str(p.resolve()) for p in _suite_paths(args.suites)], "limit": args.limit,
-                                "full": args.full, "tasks": args.tasks, "candidates": args.candidates,
-                                "no_batch": args.no_batch, "max_cost": args.max_cost,
-                                "sequential": args.sequential, "round": args.round})
-    options = SendOptions(batch=not args.no_batch, max_cost=args.max_cost, detach=args.detach)
-    if is_sequential_run(suites, args.sequential):
-        return _run_in_rounds(args, suites, plan, options, args.sequential, args.round)
-    progress = send_api_requests(plan, args.reports, options)
-    if args.detach:
-        print(_detached_text(progress))
-        return 0
-    return _complete_run(args, suites, plan)
-
-
-def _run_in_rounds(args: argparse.Namespace, suites, plan, options, sequential: bool, size: int | None) -> int:
-    from .rounds import Detached, run_rounds
-
-    try:
-        outcome = run_rounds(suites, plan, args.reports, options, args.display, size, sequential)
-    except Detached as stop:
-        print(_detached_text(stop.progress))
-        return 0
-    return _finish_run(args, suites, outcome)
-
-
-def _complete_run(args: argparse.Namespace, suites, plan) -> int:
-    """Everything after the API requests are answered: inspect logs, results, selection, routing, report."""
-    from .run import execute
-
-    return _finish_run(args, suites, execute(plan, args.reports, display=args.display))
-
-
-def _finish_run(args: argparse.Namespace, suites, outcome) -> int:
-    from . import results, summary
-
-    df = results.from_run(outcome)
-    parquet, csv = results.save(df, args.reports)
-    print(summary.format_table(summary.per_candidate(df)))
-    table = _decide(df, suites, args.reports / "routing.json", {"results": str(parquet)})
-    _report(df, table, args.reports, parquet, [s.path for s in suites])
-    print(f"\n{len(df)} result rows -> {parquet} and {csv}; logs in {args.reports / 'logs'} "
-          f"(open them with `inspect view --log-dir {args.reports / 'logs'}`)")
+    done = run_suites(_settings(args), args.reports, detach=args.detach, display=args.display)
+    if isinstance(done, Submitted):
+        print(done.text())
     return 0
 
 
-def _decide(df, suites, out: Path, source: dict, overrides: dict | None = None):
-    from . import routing, select, summary
+def _cmd_collect(args: argparse.Namespace) -> int:
+    from .pipeline import Submitted, collect
 
-    criteria, traffic = select.criteria_from_suites(suites)
-    criteria, traffic = _apply_overrides(df, criteria, traffic, overrides or {})
-    decisions = select.select(df, criteria, traffic, source=source.get("results", "results"),
-                              skip_without_criteria=overrides is None)
-    skipped = sorted(set(df["task"]) - {d.task for d in decisions})
-    if skipped:
-        print(f"\nno criteria (min_score or reference), so no decision for: {', '.join(skipped)}")
-    if not decisions:
-        return None
-    print(summary.format_decisions(decisions))
-    table = routing.build_table(decisions, source={**source, "suites": [str(s.path) for s in suites]})
-    routing.write(table, out)
-    print(f"\nrouting table -> {out}")
-    return table
+    done = collect(args.reports, wait=args.wait, display=args.display)
+    if isinstance(done, Submitted):
+        print(done.text())
+    return 0
 
 
-def _report(df, table, reports: Path, results_path: Path, suite_paths: list[Path]) -> Path:
-    from .report import write_report
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .batch import status
 
-    routing_path = reports / "routing.json" if table is not None else None
-    page = write_report(df, table, reports, results_path=results_path, routing_path=routing_path,
-                        suite_paths=suite_paths)
-    print(f"report -> {page}")
-    return page
+    print(status(args.reports / "journal.sqlite", refresh=not args.offline))
+    return 0
+
+
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    from .pipeline import estimate_text
+
+    print(estimate_text(_settings(args), batch=not args.no_batch))
+    return 0
+
+
+def _cmd_select(args: argparse.Namespace) -> int:
+    from .pipeline import Overrides, select_results
+
+    overrides = Overrides(reference=args.reference, max_drop=args.max_drop, min_score=args.min_score,
+                          alpha=args.alpha, traffic=args.traffic)
+    made = select_results(args.results, args.suite, overrides, args.out)
+    print(made.text())
+    if made.table is not None:
+        print(f"\nrouting table -> {args.out}")
+    return 0
+
+
+def _cmd_gate(args: argparse.Namespace) -> int:
+    from .gate import GateOptions, console, run_gate, write
+
+    result = run_gate(GateOptions(base=args.base, head=args.head, suites=args.suite, results=args.results,
+                                  reports=args.reports, limit=args.limit, full=args.full,
+                                  allow_removed=args.allow_removed, display=args.display, batch=args.batch))
+    print(console(result))
+    for path in write(result, args.markdown, args.junit):
+        print(f"-> {path}")
+    return result.exit_code
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -235,143 +215,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _apply_overrides(df, criteria: dict, traffic: dict, o: dict) -> tuple[dict, dict]:
-    from dataclasses import replace
-
-    from .select import Criteria
-
-    out = {}
-    for task in df["task"].unique():
-        c = criteria.get(task, Criteria())
-        changes = {k: v for k, v in o.items() if k in ("reference", "max_drop", "min_score", "alpha") and v is not None}
-        out[task] = replace(c, **changes)
-        if o.get("traffic") is not None and traffic.get(task) is None:
-            traffic[task] = o["traffic"]
-    return out, traffic
-
-
-def _cmd_select(args: argparse.Namespace) -> int:
-    from . import results
-    from .suite import load_suites
-
-    df = results.load(args.results)
-    suites = load_suites(args.suite) if args.suite else []
-    overrides = {"reference": args.reference, "max_drop": args.max_drop, "min_score": args.min_score,
-                 "alpha": args.alpha, "traffic": args.traffic}
-    _decide(df, suites, args.out, {"results": str(args.results)}, overrides)
-    return 0
-
-
-def _cmd_gate(args: argparse.Namespace) -> int:
-    from . import _gate_report
-    from .gate import GateOptions, run_gate
-
-    result = run_gate(GateOptions(base=args.base, head=args.head, suites=args.suite, results=args.results,
-                                  reports=args.reports, limit=args.limit, full=args.full,
-                                  allow_removed=args.allow_removed, display=args.display, batch=args.batch))
-    print(_gate_report.console(result))
-    for path in _gate_report.write(result, args.markdown, args.junit):
-        print(f"-> {path}")
-    return result.exit_code
-
-
-def _detached_text(progress) -> str:
-    if progress is None:
-        return "nothing to submit: no API cell is waiting for answers; run `harness collect` to complete the run"
-    return (f"detached: {progress.in_flight} request(s) in flight, {progress.answered} already answered; up to "
-            f"${progress.inflight_usd:.4f} more (upper bound), ${progress.spent_usd:.4f} spent so far.\n"
-            + (f"{progress.to_send} request(s) held back by --max-cost until the spend is known.\n" if progress.to_send
-               else "")
-            + "run `harness collect` (or the same command again) to fetch the results and complete the run; "
-            "`harness status` shows what is in flight")
-
-
-def _cmd_collect(args: argparse.Namespace) -> int:
-    from .rounds import is_sequential_run
-    from .run import SendOptions, last_run, plan_run, send_api_requests
-    from .suite import load_suites
-
-    saved = last_run(args.reports)
-    if saved is None:
-        raise HarnessError(f"no run to collect in {args.reports}: start one with `harness run`")
-    suites = load_suites([Path(p) for p in saved["suites"]])
-    plan = plan_run(suites, limit=saved["limit"], tasks=saved["tasks"], candidates=saved["candidates"],
-                    full=saved["full"])
-    print(_plan_text(plan))
-    options = SendOptions(batch=not saved["no_batch"], max_cost=saved["max_cost"], wait=args.wait, check_budget=False)
-    if is_sequential_run(suites, saved.get("sequential", False)):
-        return _run_in_rounds(args, suites, plan, options, saved.get("sequential", False), saved.get("round"))
-    send_api_requests(plan, args.reports, options)
-    return _complete_run(args, suites, plan)
-
-
-def _cmd_status(args: argparse.Namespace) -> int:
-    from .batch import BatchSettings, status_text
-    from .journal import open_journal
-
-    journal = args.reports / "journal.sqlite"
-    if not journal.exists():
-        print(f"no journal at {journal}: nothing has been sent")
-        return 0
-    print(status_text(open_journal(journal), BatchSettings.from_env(), refresh=not args.offline))
-    return 0
-
-
-def _cmd_estimate(args: argparse.Namespace) -> int:
-    from .batch import estimate, format_estimate
-    from .run import plan_run
-    from .suite import load_suites
-
-    suites = load_suites(_suite_paths(args.suites))
-    plan = plan_run(suites, limit=args.limit, tasks=args.tasks, candidates=args.candidates, full=args.full)
-    from .batch._requests import setting_notes
-
-    print(format_estimate(estimate(plan, batch=not args.no_batch)))
-    for note in setting_notes(plan.cells):
-        print(f"  note: {note}")
-    rounds = sorted({c.task.name for c in plan.cells if c.suite.sequential_round})
-    if rounds:
-        print(f"  note: {', '.join(rounds)} run in rounds (`sequential:`): this is the cost if no candidate is "
-              "decided before the last round; stopping early spends less")
-    return 0
-
-
-def _plan_text(plan) -> str:
-    tasks = {c.task.name for c in plan.cells}
-    lines = [f"harness run: {len(tasks)} task(s), {len(plan.cells)} cell(s) (task × candidate)"]
-    for name, (used, available) in plan.subset.items():
-        if used < available:
-            lines.append(f"  {name}: seeded subset of {used} of {available} samples (use --full for all)")
-    from .batch._requests import setting_notes
-
-    lines += [f"  note: {n}" for n in setting_notes(plan.cells)]
-    return "\n".join(lines)
-
-
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .suite import load_suites
+    from .suite import find_suites, load_suites
 
-    suites = load_suites(_suite_paths(args.suites))
-    for s in suites:
+    for s in load_suites(find_suites(args.suites)):
         print(f"{s.path}: ok ({len(s.tasks)} tasks, {sum(len(t.candidates) for t in s.tasks)} cells)")
     return 0
 
 
-def _cmd_prices(args: argparse.Namespace) -> int:
-    from .pricing import DEFAULT_LOCAL_HOURLY_USD, describe_prices, format_price_table
-    from .suite import load_suite
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .suite import markdown_reference, schema_text
 
-    explicit, hourly = {}, DEFAULT_LOCAL_HOURLY_USD
-    if args.suite:
-        suite = load_suite(args.suite)
-        explicit, hourly = suite.prices, suite.local_hourly_usd or hourly
-    rows = describe_prices(args.models, explicit, local_hourly_usd=hourly)
-    print(format_price_table(rows))
-    return 0 if all(r["found"] for r in rows) else 2
+    print(markdown_reference() if args.markdown else schema_text(), end="")
+    return 0
+
+
+def _cmd_prices(args: argparse.Namespace) -> int:
+    from .pipeline import prices_text
+
+    text, found = prices_text(args.models, args.suite)
+    print(text)
+    return 0 if found else 2
 
 
 def _cmd_models_fetch(args: argparse.Namespace) -> int:
-    from .providers.local_models import fetch
+    from .local_models import fetch
 
     print(f"model file: {fetch(dest=args.dir)}")
     return 0

@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .text import table
+
 # Hourly rate for local models: a 2-vCPU / 8 GB on-demand cloud VM, the machine local models are
 # measured on. AWS t3.large (us-east-1, Linux on-demand) is $0.0832/h and GCP e2-standard-2 is
 # $0.067/h (list prices, 2024); we round up to $0.10/h so disk and idle time are not free.
@@ -255,9 +257,7 @@ def format_price_table(rows: list[dict[str, Any]]) -> str:
 
     header = ["model", "input", "output", "cache read", "cache write", "batch in", "batch out", "source"]
     keys = ["input", "output", "cache_read", "cache_write", "batch_input", "batch_output"]
-    table = [header] + [[r["model"], *(cell(r, k) for k in keys), r["source"]] for r in rows]
-    widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
-    lines = ["  ".join([c.ljust(w) for c, w in zip(line, widths)] + [line[-1]]).rstrip() for line in table]
+    lines = [table(header, [[r["model"], *(cell(r, k) for k in keys), r["source"]] for r in rows])]
     lines.append("USD per million tokens. * no separate price: charged at the input price.")
     return "\n".join(lines)
 

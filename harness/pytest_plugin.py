@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from ._gate_verdict import Judgement
-    from ._routing_schema import RoutingTable
+if TYPE_CHECKING:  # typing only: without --eval the plugin must import nothing heavy
     from .candidates import Candidate
+    from .gate import Judgement
+    from .routing import RoutingTable
     from .suite import Suite, TaskDef
 
 NOT_RUN = "eval items not run: pass --eval"
@@ -135,7 +135,7 @@ class EvalSuite(pytest.File):
 
 def _routed(task: TaskDef, table: RoutingTable | None, model: str | None
             ) -> list[tuple[Candidate, str, str | None]]:
-    from . import _gate_eval as ev
+    from . import gate as ev
 
     if table is not None:
         route = table.pick(task.name)
@@ -172,49 +172,42 @@ class EvalItem(pytest.Item):
         self.reference: Candidate | None = None
 
     def runtest(self) -> None:
-        from . import _gate_eval as ev
-        from ._gate_verdict import NOT_GATED, GateCriteria, judge
+        from . import gate
 
         if self.problem:
             pytest.skip(self.problem)
-        loc = ev.Located(self.suite, self.task)
-        why = ev.runnable_problem(self.task, self.candidate)
+        why = gate.runnable_problem(self.task, self.candidate)
         if why is not None:  # e.g. a default route whose prompt variant this task does not define
             pytest.skip(why)
         ref_id = self.task.criteria.reference
         ref = self.task.candidate(ref_id) if ref_id else None
-        if ref is not None and ev.same_settings(ref, self.candidate):
+        if ref is not None and gate.same_settings(ref, self.candidate):
             ref = None  # the reference itself: only min_score applies
         cand = self.candidate
         if ref is not None:
-            ref, cand = ev.distinct_labels(ref, cand)
+            ref, cand = gate.distinct_labels(ref, cand)
         self.reference = ref
         k = self.task.criteria
         if ref is None and k.min_score is None:  # decided before any model is called
             pytest.skip(f"nothing to check: {cand.label()} is the reference of task {self.task.name!r}, "
                         "which sets no min_score")
-        ids = ev.sample_ids(loc, self.config.getoption("harness_eval_limit"), full=False)
-        needs = [ev.Need(loc, cand, ids)] + ([ev.Need(loc, ref, ids)] if ref is not None else [])
+        loc = gate.Located(self.suite, self.task)
+        ids = gate.sample_ids(loc, self.config.getoption("harness_eval_limit"), full=False)
         reports = self.config.getoption("harness_eval_reports")
         reports = Path(self.config.invocation_params.dir, reports) if reports else self.config.rootpath / "reports"
-        criteria = GateCriteria(k.min_score, k.max_drop, k.alpha)
-        if self.suite.sequential_round:  # the suite runs in rounds: stop paying once the verdict is in
-            pair = ev.Pair(needs[0], needs[1] if ref is not None else None, criteria)
-            rows = list(ev.run_pairs_in_rounds([pair], reports, display="none", say=lambda _: None)[0])
-        else:
-            rows = ev.run_needs(needs, reports, display="none", say=lambda _: None)
-        j = judge(rows[0], rows[1] if ref is not None else None, criteria,
-                  cand.label(), ref.label() if ref is not None else "reference")
+        swap = gate.Swap(loc, cand, ref, ids, k.without_reference(), cand.label(),
+                         ref.label() if ref is not None else "reference")
+        (j,) = gate.judge_swaps([swap], reports, display="none", say=lambda _: None)
         if j.score is not None:
             self.user_properties += [("score", round(j.score.estimate, 4)), ("n", j.n), ("verdict", j.status)]
-        if j.status == NOT_GATED:
+        if j.status == gate.GateStatus.NOT_GATED:
             pytest.skip(j.message)
         if j.failed:
             raise EvalFailed(j)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        from ._gate_report import failure_text
         from .errors import HarnessError
+        from .gate import failure_text
 
         if isinstance(excinfo.value, EvalFailed):
             return failure_text(self.name, self.candidate, self.origin, self.reference, excinfo.value.judgement)

@@ -17,11 +17,10 @@ import pandas as pd
 from .errors import InputError, Problem
 from .pricing import DEFAULT_LOCAL_HOURLY_USD, PriceNotFound, Usage, costs_for_call
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # run and inspect-ai load inspect's whole stack: reading a results file needs neither
     from inspect_ai.log import EvalLog, EvalSample
 
-    from .run import RunOutcome
-    from .tasks import Cell
+    from .run import Cell, RunOutcome
 
 COLUMNS = ["suite", "task", "candidate", "model", "config", "sample_id", "epoch", "cluster", "score",
            "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd",
@@ -33,7 +32,7 @@ REQUIRED = ["task", "candidate", "sample_id", "score"]
 COST_COLUMNS = ["prod_cost_usd", "cost_usd"]
 
 
-def from_run(outcome: "RunOutcome") -> pd.DataFrame:
+def from_run(outcome: RunOutcome) -> pd.DataFrame:
     rows = [row for cell in outcome.plan.cells for row in _cell_rows(cell, outcome.logs[cell.key])]
     return _typed(pd.DataFrame(rows, columns=COLUMNS + TEXT_COLUMNS))
 
@@ -44,14 +43,14 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _cell_rows(cell: "Cell", log: "EvalLog") -> list[dict[str, Any]]:
+def _cell_rows(cell: Cell, log: EvalLog) -> list[dict[str, Any]]:
     c, suite = cell.candidate, cell.suite
     config = json.dumps(c.model_dump(exclude_none=True, exclude={"id", "model"}), sort_keys=True)
     return [_sample_row(cell, s, config, suite.prices, suite.local_hourly_usd or DEFAULT_LOCAL_HOURLY_USD)
             for s in log.samples or []]
 
 
-def _sample_row(cell: "Cell", s: "EvalSample", config: str, prices: dict, hourly: float) -> dict[str, Any]:
+def _sample_row(cell: Cell, s: EvalSample, config: str, prices: dict, hourly: float) -> dict[str, Any]:
     c = cell.candidate
     out = s.output
     usage = out.usage if out and out.usage else None
@@ -86,7 +85,7 @@ def _sample_row(cell: "Cell", s: "EvalSample", config: str, prices: dict, hourly
             "target": s.target if isinstance(s.target, str) else json.dumps(s.target)}
 
 
-def _score_value(s: "EvalSample") -> float:
+def _score_value(s: EvalSample) -> float:
     from inspect_ai.scorer import value_to_float
 
     if not s.scores:
@@ -95,11 +94,36 @@ def _score_value(s: "EvalSample") -> float:
     return float(value_to_float()(value)) if not isinstance(value, (int, float)) else float(value)
 
 
-def _last_user_text(s: "EvalSample") -> str:
+def _last_user_text(s: EvalSample) -> str:
     if isinstance(s.input, str):
         return s.input
     users = [m for m in s.input if m.role == "user"]
     return users[-1].text if users else ""
+
+
+def per_sample(df: pd.DataFrame, by: tuple[str, ...] = ("candidate",), **extra: tuple[str, str]) -> pd.DataFrame:
+    """One row per (*by, sample_id): the sample's score averaged over its epochs, and its cluster.
+
+    Epochs of one sample are repeated measurements of the same item, not new samples: counting
+    them as independent would shrink the standard error by up to sqrt(epochs) for no new
+    information, so every comparison averages them first and treats the sample as the unit
+    (Miller 2024, "resampling"). Averages of 0/1 scores over several epochs are fractions, which
+    the t methods of harness.stats handle. Rows keep the order in which samples first appear.
+    `extra` adds named aggregations in pandas' `agg` form, e.g. `round=("round", "min")`.
+
+    Raises InputError when the epochs of one sample carry different clusters."""
+    if "cluster" not in df.columns:
+        df = df.assign(cluster=None)
+    groups = df.groupby([*by, "sample_id"], sort=False)
+    out = groups.agg(score=("score", "mean"), cluster=("cluster", "first"), **extra)
+    if len(out) < len(df) and df["cluster"].notna().any():
+        split = groups["cluster"].nunique() > 1
+        if split.any():
+            where = ", ".join(str(k[-1] if isinstance(k, tuple) else k) for k in split[split].index[:5])
+            raise InputError([Problem("results", f"the epochs of sample(s) {where} carry different clusters",
+                                      field="cluster", hint="a sample belongs to one cluster: give all its rows "
+                                                            "the same cluster id")], title="invalid results")
+    return out
 
 
 def save(df: pd.DataFrame, reports: Path) -> tuple[Path, Path]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from _gate_data import harness, route, task_route, write_table
-from harness import _gate_report
+from harness import gate as _gate_report
 from harness.errors import InputError
 from harness.gate import ADDED, CHANGED, DEFAULT, REMOVED, GateOptions, diff, run_gate
 from harness.routing import parse

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from harness import select
-from harness._select_sequential import open_candidates, tracks
+from harness.select import open_candidates, tracks
 from harness.results import validate
 from harness.stats import SEQUENTIAL_HORIZON, SequentialTest, bonferroni_alpha
 

@@ -13,7 +13,6 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_confint
 
 from harness.stats import (
-    average_epochs,
     clustered_se,
     holm,
     mean_interval,
@@ -324,27 +323,6 @@ def test_a_result_knows_how_many_samples_would_settle_it() -> None:
     needed = result.samples_needed()
     assert needed == samples_needed(result.se * math.sqrt(40), result.estimate + 0.05, alpha=0.05)
     assert needed is not None and needed > 40
-
-
-# --- epochs ---------------------------------------------------------------------------
-
-
-def test_average_epochs_gives_one_row_per_sample() -> None:
-    scores = [1, 0, 1, 1, 1, 0.5]
-    ids = ["s2", "s1", "s2", "s1", "s3", "s3"]
-    clusters = ["d1", "d1", "d1", "d1", "d2", "d2"]
-    result = average_epochs(scores, ids, clusters)
-    assert list(result.sample_ids) == ["s1", "s2", "s3"]
-    assert result.scores == pytest.approx([0.5, 1.0, 0.75])
-    assert list(result.epochs) == [2, 2, 2]
-    assert list(result.clusters) == ["d1", "d1", "d2"]
-
-
-def test_average_epochs_rejects_a_sample_in_two_clusters() -> None:
-    with pytest.raises(ValueError, match="same cluster"):
-        average_epochs([1, 0], ["s1", "s1"], ["d1", "d2"])
-    with pytest.raises(ValueError, match="one per score"):
-        average_epochs([1, 0], ["s1"])
 
 
 # --- edge cases -----------------------------------------------------------------------

@@ -8,7 +8,8 @@ import pytest
 from harness import results
 from harness.run import execute, plan_run
 from harness.suite import load_suite
-from harness.tasks import build_messages, render, select_sample_ids
+from harness.run import build_messages, select_sample_ids
+from harness.suite import render
 
 SUITE = """\
 suite: mock

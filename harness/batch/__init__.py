@@ -2,10 +2,11 @@
 
 The public surface:
 
-- `cell_requests(cell)` / `build_body(...)`: the exact provider request bodies of a cell;
+- `cell_requests(cell)` / `build_body(...)` / `make_request(...)`: the exact provider request bodies;
 - `Driver`: prepares a run's requests in the journal, enforces `--max-cost`, submits batches (or
   synchronous calls with `batch=False`), polls and collects them, survives crashes;
-- `estimate(plan)` / `format_estimate(rows)`: upper-bound costs before anything is sent;
+- `answer_now(journal, request, price)`: one synchronous call, recorded (inspect-task cells);
+- `estimate(cells)` / `format_estimate(rows)`: upper-bound costs before anything is sent;
 - `status_text(journal, settings)`: what is in flight and what has been spent;
 - `BatchSettings`: the knobs (poll interval, attempts, batch size...) read from the environment.
 
@@ -14,9 +15,12 @@ See docs/batch.md for the design, the crash windows and the fault handling.
 
 from ._driver import BudgetExceeded, Driver, Progress
 from ._estimate import CellEstimate, approx_tokens, estimate, format_estimate
-from ._requests import API_PROVIDERS, ApiRequest, BodySettings, build_body, cell_requests, dropped_settings
+from ._live import RequestFailed, answer_now, final_error
+from ._outcomes import response_text
+from ._requests import (API_PROVIDERS, ApiRequest, BodySettings, CellLike, build_body, cell_requests,
+                        dropped_settings, make_request, setting_notes)
 from ._settings import BatchSettings
-from ._status import status_text
+from ._status import status, status_text
 
 __all__ = [
     "API_PROVIDERS",
@@ -25,13 +29,21 @@ __all__ = [
     "BodySettings",
     "BudgetExceeded",
     "CellEstimate",
+    "CellLike",
     "Driver",
     "Progress",
+    "RequestFailed",
+    "answer_now",
     "approx_tokens",
     "build_body",
     "cell_requests",
     "dropped_settings",
     "estimate",
+    "final_error",
     "format_estimate",
+    "make_request",
+    "response_text",
+    "setting_notes",
+    "status",
     "status_text",
 ]

@@ -11,7 +11,7 @@ import anthropic
 
 from ._outcomes import RETRYABLE_STATUS, Failure, Outcome, anthropic_message, anthropic_result, parse_jsonl
 from ._settings import BatchSettings
-from ._transport import Collected, CreateFailed, RemoteState, missing_key
+from ._protocol import Collected, CreateFailed, RemoteState, missing_key
 
 _SCAN_LIMIT = 1000  # batches listed at most when looking for a lost create
 

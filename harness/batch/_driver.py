@@ -18,19 +18,17 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from ..errors import HarnessError
 from ..journal import Journal
 from . import _store as store
 from ._estimate import estimate_cell
 from ._outcomes import Success, to_answer
-from ._requests import ApiRequest, is_batchable
+from ._requests import ApiRequest, CellLike, is_batchable
 from ._settings import BatchSettings
-from ._transport import Collected, CreateFailed, Transport, transport_for
-
-if TYPE_CHECKING:
-    from ..tasks import Cell
+from ._protocol import Collected, CreateFailed, Transport
+from ._transport import transport_for
 
 Group = tuple[str, str, str]  # provider, base_url, model id
 
@@ -74,7 +72,7 @@ class Driver:
 
     # --- setup ---------------------------------------------------------------------------------
 
-    def prepare(self, cells: list[Cell]) -> None:
+    def prepare(self, cells: list[CellLike]) -> None:
         """Make the requests of the API cells known to the journal, with their upper-bound costs."""
         for cell in cells:
             if not is_batchable(cell):

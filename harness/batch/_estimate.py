@@ -11,15 +11,13 @@ the "with cache hits" figure assumes the first request of a cell writes and the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..pricing import ModelPrice, PriceNotFound, lookup_price
-from ._requests import ApiRequest, cell_requests, is_batchable, uses_api
-
-if TYPE_CHECKING:
-    from ..run import RunPlan
-    from ..tasks import Cell
+from ..text import table
+from ._requests import ApiRequest, CellLike, cell_requests, is_batchable, uses_api
 
 CHARS_PER_TOKEN = 3
 MESSAGE_OVERHEAD = 8
@@ -83,14 +81,14 @@ class CellEstimate:
     note: str = ""
 
 
-def price_for(cell: Cell) -> ModelPrice | None:
+def price_for(cell: CellLike) -> ModelPrice | None:
     try:
         return lookup_price(cell.candidate.model, cell.suite.prices)
     except PriceNotFound:
         return None
 
 
-def estimate_cell(cell: Cell, batch: bool) -> tuple[CellEstimate, list[ApiRequest], dict[str, float]]:
+def estimate_cell(cell: CellLike, batch: bool) -> tuple[CellEstimate, list[ApiRequest], dict[str, float]]:
     """The cell's estimate, its requests (API dataset cells only) and their per-request bounds."""
     c, t = cell.candidate, cell.task
     n = len(cell.sample_ids) * t.epochs
@@ -115,22 +113,18 @@ def estimate_cell(cell: Cell, batch: bool) -> tuple[CellEstimate, list[ApiReques
                         cached), reqs, bounds
 
 
-def estimate(plan: RunPlan, batch: bool = True) -> list[CellEstimate]:
-    return [estimate_cell(cell, batch)[0] for cell in plan.cells]
+def estimate(cells: Iterable[CellLike], batch: bool = True) -> list[CellEstimate]:
+    return [estimate_cell(cell, batch)[0] for cell in cells]
 
 
 def format_estimate(rows: list[CellEstimate], still_to_send: float | None = None) -> str:
     head = ["task", "candidate", "mode", "requests", "input tok", "max out tok", "upper bound", "with cache hits"]
-    table = [head]
-    for r in rows:
-        table.append([r.task, r.candidate, r.mode, f"{r.requests:,}",
-                      "-" if r.input_tokens is None else f"{r.input_tokens:,}",
-                      "-" if r.output_tokens is None else f"{r.output_tokens:,}",
-                      "-" if r.upper_usd is None else f"${r.upper_usd:,.4f}",
-                      "-" if r.cached_usd is None else f"${r.cached_usd:,.4f}"])
-    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
-    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-             for row in table]
+    cells = [[r.task, r.candidate, r.mode, f"{r.requests:,}",
+              "-" if r.input_tokens is None else f"{r.input_tokens:,}",
+              "-" if r.output_tokens is None else f"{r.output_tokens:,}",
+              "-" if r.upper_usd is None else f"${r.upper_usd:,.4f}",
+              "-" if r.cached_usd is None else f"${r.cached_usd:,.4f}"] for r in rows]
+    lines = [table(head, cells, right=range(3, len(head)))]
     notes = sorted({f"{r.candidate} ({r.model}): {r.note}" for r in rows if r.note})
     bounded = [r.upper_usd for r in rows if r.upper_usd is not None]
     lines.append(f"total upper bound: ${sum(bounded):,.4f}" + (" (cells marked - are not included)"

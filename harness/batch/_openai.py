@@ -11,7 +11,7 @@ import openai
 
 from ._outcomes import RETRYABLE_STATUS, Failure, Outcome, openai_completion, openai_line, parse_jsonl
 from ._settings import BatchSettings
-from ._transport import Collected, CreateFailed, RemoteState, missing_key
+from ._protocol import Collected, CreateFailed, RemoteState, missing_key
 
 ENDPOINT = "/v1/chat/completions"
 _DONE = ("completed", "expired", "cancelled", "failed")

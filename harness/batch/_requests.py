@@ -1,7 +1,7 @@
 """The exact provider request bodies of a cell's samples, and their journal keys.
 
 Both the batch submitter and the inspect provider that replays answers build
-bodies here, from the same chat messages (`tasks.build_messages`) and the same
+bodies here, from the same chat turns (`suite.chat_turns`) and the same
 candidate settings: a body built twice must hash to the same journal key, or a
 replay would miss and a request would be paid twice.
 """
@@ -13,15 +13,32 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable, Protocol
 
+from ..candidates import BATCH_PROVIDERS, Candidate
 from ..journal import request_key
+from ..suite import Suite, TaskDef, Turn, chat_turns
 
-if TYPE_CHECKING:
-    from ..candidates import Candidate
-    from ..tasks import Cell
 
-API_PROVIDERS = ("anthropic", "openai")
+class CellLike(Protocol):
+    """What batch reads of a run's cell (`harness.run.Cell`): which task, candidate and samples."""
+
+    @property
+    def suite(self) -> Suite: ...
+
+    @property
+    def task(self) -> TaskDef: ...
+
+    @property
+    def candidate(self) -> Candidate: ...
+
+    @property
+    def sample_ids(self) -> tuple[str, ...]: ...
+
+    @property
+    def name(self) -> str: ...
+
+API_PROVIDERS = BATCH_PROVIDERS  # the providers whose requests harness sends itself
 # Anthropic requires max_tokens; a candidate that sets none gets this (and --max-cost bounds output by it).
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_BASE_URLS = {"anthropic": "https://api.anthropic.com", "openai": "https://api.openai.com/v1"}
@@ -29,7 +46,7 @@ _BASE_URL_ENV = {"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
 # OpenAI reasoning models take max_completion_tokens and only their default temperature.
 _OPENAI_REASONING = re.compile(r"^(o\d|gpt-5)")
 
-Message = tuple[str, str]  # (role, text)
+Message = Turn  # (role, text)
 
 
 def base_url_for(provider: str) -> str:
@@ -148,15 +165,8 @@ def make_request(provider: str, model_id: str, messages: list[Message], s: BodyS
     return ApiRequest(journal_key(provider, base_url, model_id, body, epoch), provider, base_url, model_id, body, epoch)
 
 
-def as_messages(chat: Iterable[Any]) -> list[Message]:
-    """inspect ChatMessages -> (role, text) pairs, the only thing of them a body depends on."""
-    return [(m.role, m.text) for m in chat]
-
-
-def cell_requests(cell: Cell) -> list[ApiRequest]:
+def cell_requests(cell: CellLike) -> list[ApiRequest]:
     """Every request of a dataset cell (sample × epoch), in dataset order."""
-    from ..tasks import build_messages
-
     t, c = cell.task, cell.candidate
     provider, model_id = c.model.split("/", 1)
     settings, variant, wanted = BodySettings.from_candidate(c), t.variants[c.prompt], set(cell.sample_ids)
@@ -164,12 +174,12 @@ def cell_requests(cell: Cell) -> list[ApiRequest]:
     for record in t.records:
         if record["id"] not in wanted:
             continue
-        messages = as_messages(build_messages(variant, record, t.target_field))
+        messages = chat_turns(variant, record, t.target_field)
         out += [make_request(provider, model_id, messages, settings, epoch) for epoch in range(1, t.epochs + 1)]
     return out
 
 
-def is_batchable(cell: Cell) -> bool:
+def is_batchable(cell: CellLike) -> bool:
     """API cells whose requests harness can build ahead of inspect (a dataset, not an inspect task)."""
     return cell.candidate.provider in API_PROVIDERS and cell.task.inspect_task is None
 
@@ -178,7 +188,7 @@ def uses_api(c: Candidate) -> bool:
     return c.provider in API_PROVIDERS
 
 
-def setting_notes(cells: Iterable[Cell]) -> list[str]:
+def setting_notes(cells: Iterable[CellLike]) -> list[str]:
     """One line per candidate whose settings harness does not send (the provider would reject them)."""
     notes = {}
     for cell in cells:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from ..journal import Journal
+from ..journal import Journal, open_journal
+from ..text import table
 from . import _store as store
 from ._settings import BatchSettings
 from ._transport import transport_for
@@ -22,13 +24,20 @@ def _counts(counts: dict | None) -> str:
     return ", ".join(f"{k} {v}" for k, v in (counts or {}).items() if v) or "-"
 
 
+def status(journal: Path, refresh: bool = True) -> str:
+    """`harness status`: API batches in flight (asked of the providers unless `refresh` is False), spend so far."""
+    if not journal.exists():
+        return f"no journal at {journal}: nothing has been sent"
+    return status_text(open_journal(journal), BatchSettings.from_env(), refresh=refresh)
+
+
 def status_text(j: Journal, settings: BatchSettings, refresh: bool = True) -> str:
     """Live batches (refreshed from the provider unless `refresh` is False) and the spend so far."""
     lines, now = [], time.time()
     live = store.batches(j, "intent", "submitted")
     if live:
         lines.append("batches in flight:")
-        table = [["provider", "model", "batch", "status", "counts", "requests", "age", "up to"]]
+        rows = []
         for b in live:
             status, counts = ("not confirmed (interrupted?)" if b.status == "intent" else "submitted"), b.counts
             if refresh and b.remote_id:
@@ -37,10 +46,10 @@ def status_text(j: Journal, settings: BatchSettings, refresh: bool = True) -> st
                     status, counts = state.status, state.counts
                 except Exception as exc:  # status is read-only and best effort
                     status = f"unknown ({type(exc).__name__})"
-            table.append([b.provider, b.model, b.remote_id or b.id, status, _counts(counts), str(b.n_requests),
+            rows.append([b.provider, b.model, b.remote_id or b.id, status, _counts(counts), str(b.n_requests),
                           _age(now - b.created_at), f"${b.bound_usd:.4f}"])
-        widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-        lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
+        lines.append(table(["provider", "model", "batch", "status", "counts", "requests", "age", "up to"], rows,
+                           indent=2))
     else:
         lines.append("no batches in flight")
     rows = j.query("SELECT provider, model, status, COUNT(*), SUM(cost_usd), SUM(COALESCE(via_batch, 0)),"

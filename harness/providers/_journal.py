@@ -19,13 +19,9 @@ from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput,
 from inspect_ai.model._model_call import ModelCall
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from ..journal import Answer, open_journal
+from ..batch import BodySettings, RequestFailed, answer_now, final_error, make_request, response_text
+from ..journal import open_journal
 from ._context import current_epoch
-
-
-class RequestFailed(RuntimeError):
-    """The provider answered this request with an error, for good (after harness's bounded retries)."""
-
 
 class JournalModelAPI(ModelAPI):
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
@@ -34,8 +30,6 @@ class JournalModelAPI(ModelAPI):
                  **model_args: Any) -> None:
         # No api_key_vars: keys stay with the SDK clients (harness/batch), never in inspect's model state.
         super().__init__(model_name, base_url, None, [], config)
-        from ..batch._requests import BodySettings
-
         if not journal:
             raise ValueError("the journal provider needs model_args journal=<path to journal.sqlite>")
         self.provider, self.model_id = model_name.split("/", 1)
@@ -51,19 +45,18 @@ class JournalModelAPI(ModelAPI):
 
     async def generate(self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
                        config: GenerateConfig) -> tuple[ModelOutput, ModelCall]:
-        from ..batch._outcomes import response_text
-        from ..batch._requests import as_messages, make_request
-
-        req = make_request(self.provider, self.model_id, as_messages(input), self.settings, current_epoch())
+        # (role, text) turns: all of a message that a request body depends on, as harness/batch built it
+        turns = [(m.role, m.text) for m in input]
+        req = make_request(self.provider, self.model_id, turns, self.settings, current_epoch())
         answer, replayed = self.journal.answered(req.key), True
         if answer is None:
-            rows = self.journal.query("SELECT status, error FROM requests WHERE key=?", (req.key,))
-            if rows and rows[0][0] == "error":
-                raise RequestFailed(f"{self.provider} request failed: {rows[0][1]}")
+            failed = final_error(self.journal, req.key)
+            if failed is not None:
+                raise RequestFailed(f"{self.provider} request failed: {failed}")
             if not self.live:
                 raise RuntimeError("no answer in the journal for this request (was it sent?); run `harness collect` "
                                    "or the same `harness run` again")
-            answer, replayed = await anyio.to_thread.run_sync(self._call, req), False
+            answer, replayed = await anyio.to_thread.run_sync(answer_now, self.journal, req, self.price), False
         text, stop = response_text(self.provider, answer.response)
         output = ModelOutput.from_content(model=self.model_id, content=text, stop_reason=stop)  # type: ignore[arg-type]
         output.usage = ModelUsage(
@@ -74,22 +67,3 @@ class JournalModelAPI(ModelAPI):
         output.metadata = {"batch": answer.batch, "latency_s": answer.latency_s, "cost_usd": answer.cost_usd,
                            "replayed": replayed, "journal_key": req.key}
         return output, ModelCall.create(req.body, answer.response)
-
-    def _call(self, req: Any) -> Answer:
-        """A synchronous call for an inspect-task cell, recorded like the sender records its answers."""
-        from ..batch import _store as store
-        from ..batch._outcomes import Success, to_answer
-        from ..batch._settings import BatchSettings
-        from ..batch._transport import transport_for
-
-        settings = BatchSettings.from_env()
-        store.add_requests(self.journal, [req], {})
-        self.journal.execute("UPDATE requests SET status='claimed', attempts=attempts+1, sent_count=sent_count+1"
-                             " WHERE key=?", (req.key,))
-        outcome = transport_for(self.provider, settings).call(req.body)
-        if not isinstance(outcome, Success):
-            self.journal.execute("UPDATE requests SET status='error', error=? WHERE key=?", (outcome.message, req.key))
-            raise RequestFailed(f"{self.provider} request failed: {outcome.message}")
-        answer = to_answer(outcome, req.model, self.price, batch=False)
-        store.record_answer(self.journal, req.key, answer)
-        return answer

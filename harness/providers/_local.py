@@ -20,7 +20,7 @@ from inspect_ai.model._model_call import ModelCall
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from ..journal import Answer, open_journal, request_key
-from .local_models import resolve_model_path
+from ..local_models import resolve_model_path
 from ._context import current_epoch
 
 _models: dict[tuple[str, int, int], Any] = {}

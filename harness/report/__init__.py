@@ -20,7 +20,7 @@ from ._plots import safe_svg
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .._routing_schema import RoutingTable
+    from ..routing import RoutingTable
 
 __all__ = ["ReportData", "TaskView", "build", "render", "safe_svg", "write_report"]
 

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import select
-from .._select_sequential import SequentialSummary
+from ..criteria import Criteria
+from ..results import per_sample
+from ..select import SequentialSummary
 from ..stats import mean_interval
 
 if TYPE_CHECKING:
-    from .._routing_schema import CriteriaOut, RoutingTable
+    from ..routing import RoutingTable
 
 MAX_SAMPLES = 20  # regressions shown per task; the count says how many there are in all
 MAX_TEXT = 1500  # characters of one input/output/target shown before it is cut
@@ -193,22 +195,18 @@ def build(df: pd.DataFrame, table: RoutingTable | None) -> ReportData:
     return ReportData(tasks=tasks, totals=_totals(tasks), warnings=warnings)
 
 
-def _decided_tasks(table: RoutingTable | None) -> dict[str, tuple[select.Criteria, float | None]]:
+def _decided_tasks(table: RoutingTable | None) -> dict[str, tuple[Criteria, float | None]]:
     """task -> (criteria with its reference, traffic) as the routing table recorded them."""
     if table is None:
         return {}
     out = {}
     for name, route in table.routes.items():
         ref = route.reference.candidate if route.reference else None
-        out[name] = (_criteria(route.criteria, ref), route.traffic_per_month)
+        out[name] = (route.criteria.model_copy(update={"reference": ref}), route.traffic_per_month)
     for name, unrouted in table.unrouted.items():
         # An unrouted task has no reference (with one, the reference would have been kept).
-        out[name] = (_criteria(unrouted.criteria, None), None)
+        out[name] = (unrouted.criteria.without_reference(), None)
     return out
-
-
-def _criteria(c: CriteriaOut, reference: str | None) -> select.Criteria:
-    return select.Criteria(min_score=c.min_score, max_drop=c.max_drop, alpha=c.alpha, reference=reference)
 
 
 def _table_choice(table: RoutingTable, task: str) -> str | None:
@@ -216,7 +214,7 @@ def _table_choice(table: RoutingTable, task: str) -> str | None:
     return route.candidate if route else None
 
 
-def _decided_view(g: pd.DataFrame, name: str, criteria: select.Criteria, traffic: float | None) -> TaskView:
+def _decided_view(g: pd.DataFrame, name: str, criteria: Criteria, traffic: float | None) -> TaskView:
     d = select.decide_task(g, name, criteria, traffic)
     errors = g.groupby("candidate")["error"].apply(lambda s: int(s.notna().sum()))
     # From the results, not the verdict: selection names a model after its candidate when the
@@ -247,9 +245,9 @@ def _verdict_row(v: select.Verdict, d: select.TaskDecision, errors: int, model: 
 
 def _undecided_view(g: pd.DataFrame, name: str) -> TaskView:
     rows = []
+    samples = dict(tuple(per_sample(g).groupby(level="candidate", sort=False)))
     for cand, c in g.groupby("candidate", sort=False):
-        # Epochs of a sample are averaged first: the sample is the unit of evidence.
-        per = c.groupby("sample_id").agg(score=("score", "mean"), cluster=("cluster", "first"))
+        per = samples[cand]
         clusters = per["cluster"].to_numpy() if per["cluster"].notna().all() else None
         ci = mean_interval(per["score"].to_numpy(dtype=float), clusters=clusters)
         rows.append(CandidateRow(
@@ -278,7 +276,7 @@ def _add_samples(view: TaskView, g: pd.DataFrame) -> None:
     if chosen == ref:
         view.samples_note = f"the reference {ref} is kept, so nothing changes for any sample"
         return
-    per = g.groupby(["candidate", "sample_id"], sort=False)["score"].mean().unstack("candidate")
+    per = per_sample(g)["score"].unstack("candidate")
     mine = per[chosen].dropna()
     if ref is None:
         lost = mine[mine < 1].sort_values()

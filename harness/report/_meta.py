@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
-from .. import __version__
+from ..version import __version__
 from ._data import pretty_config
 
 if TYPE_CHECKING:
-    from .._routing_schema import RoutingTable
+    from ..routing import RoutingTable
 
 _FILE_KEYS = ("dataset", "shots")  # suite fields that name data files next to the suite
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from .._files import write_atomic
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
+
+from ..files import write_atomic
 
 from . import _plots
 from ._data import ReportData

@@ -1,5 +1,7 @@
 """Pure statistics on arrays of scores in [0, 1]: no I/O, no pandas.
 
+Scores come one per sample: epochs are averaged first (`harness.results.per_sample`).
+
 What "passing" means (docs: DESIGN "Statistics"): a candidate passes a task when
 the one-sided lower bound of its mean score reaches the task's min score
 (`min_score_test`) and the lower bound of its paired difference against the
@@ -29,7 +31,6 @@ Waudby-Smith & Ramdas 2023), `pass_probability` (futility: drop a candidate that
 can no longer realistically pass); docs/sequential.md.
 """
 
-from harness.stats._epochs import SampleScores, average_epochs
 from harness.stats._location import clustered_se
 from harness.stats._mean import mean_interval, min_score_test
 from harness.stats._multiplicity import holm
@@ -58,10 +59,8 @@ __all__ = [
     "pass_probability_at_looks",
     "Interval",
     "OneSidedTest",
-    "SampleScores",
     "SequentialState",
     "SequentialTest",
-    "average_epochs",
     "bonferroni_alpha",
     "clustered_se",
     "confidence_sequence",

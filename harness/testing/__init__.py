@@ -17,23 +17,10 @@ a `Script`. The real `anthropic` / `openai` SDKs and inspect-ai's providers
 Run it by hand with `python -m harness.testing --port 8765`. See docs/fake-server.md.
 """
 
+from ._calls import Call, Item, Usage, last_user_text
 from ._clock import Clock, ManualClock, RealClock
 from ._counters import Counters, Received, body_key
-from ._script import (
-    Call,
-    HttpFault,
-    Item,
-    ItemFault,
-    Script,
-    Usage,
-    custom_id_in,
-    echo,
-    fixed,
-    from_last_user,
-    last_user_text,
-    replies,
-    text_contains,
-)
+from ._script import HttpFault, ItemFault, Script, custom_id_in, echo, fixed, from_last_user, replies, text_contains
 from ._server import FakeProviders
 from ._usage import SimulatedUsage, count_tokens
 

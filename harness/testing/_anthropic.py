@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._script import Item, Usage
+from ._calls import Item, Usage
 from ._state import Route, State, route
 from ._usage import anthropic_blocks
 from ._wire import (

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._openai_files import cursor_page, find_file, store_file
-from ._script import Item, Usage
+from ._calls import Item, Usage
 from ._state import Route, State, route
 from ._wire import ApiError, Request, Response, int_param, json_response, jsonl, openai_error_body, request_id, unix
 

@@ -12,55 +12,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
+from ._calls import Call, Item, Provider, Usage, last_user_text
 from ._clock import Clock, RealClock
-
-Provider = Literal["anthropic", "openai"]
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token usage of one generation, in provider-neutral terms.
-
-    `prompt_tokens` counts ALL input tokens, cached ones included. The wire
-    formats differ: Anthropic's `input_tokens` is
-    `prompt_tokens - cache_read_tokens - cache_write_tokens`; OpenAI's
-    `prompt_tokens` is this value and `cached_tokens` is `cache_read_tokens`
-    (OpenAI has no documented cache-write count, so `cache_write_tokens` is
-    not sent to OpenAI clients).
-    """
-
-    prompt_tokens: int
-    output_tokens: int
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cache_write_ttl: Literal["5m", "1h"] = "5m"
-
-
-@dataclass(frozen=True)
-class Item:
-    """One generation request: a sync call, or one item of a batch."""
-
-    provider: Provider
-    body: dict[str, Any]
-    custom_id: str | None = None  # None for sync calls
-
-    @property
-    def model(self) -> str:
-        return str(self.body.get("model", ""))
-
-    @property
-    def last_user_text(self) -> str:
-        return last_user_text(self.body)
-
-
-@dataclass(frozen=True)
-class Call:
-    """What a `usage` function is told about a generation it must price."""
-
-    item: Item
-    answer: str
-    now: float
-
+from ._usage import SimulatedUsage
 
 AnswerFn = Callable[[Provider, str, dict[str, Any]], str]
 UsageFn = Callable[[Call], Usage]
@@ -93,24 +47,6 @@ def replies(mapping: dict[str, str], default: str = "OK") -> AnswerFn:
         return next((v for k, v in mapping.items() if k in text), default)
 
     return answer
-
-
-def last_user_text(body: dict[str, Any]) -> str:
-    """Text of the last user message, for both providers' message shapes."""
-    for message in reversed(body.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            return content_text(message.get("content"))
-    return ""
-
-
-def content_text(content: Any) -> str:
-    """Join the text of a string or a list of content blocks / parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        texts = [b.get("text", "") for b in content if isinstance(b, dict)]
-        return "\n".join(t for t in texts if isinstance(t, str) and t)
-    return ""
 
 
 # --- predicates on items -----------------------------------------------------
@@ -179,8 +115,6 @@ class HttpFault:
 
 
 def _default_usage() -> UsageFn:
-    from ._usage import SimulatedUsage
-
     return SimulatedUsage()
 
 

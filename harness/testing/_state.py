@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
 from ._counters import Counters
-from ._script import Call, Item, Script, Usage
+from ._calls import Call, Item, Usage
+from ._script import Script
 from ._wire import Ids, Request, Response
 
 Provider = Literal["anthropic", "openai"]

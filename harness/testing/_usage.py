@@ -32,7 +32,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ._script import Call, Usage, content_text
+from ._calls import Call, Usage, content_text
 
 
 def count_tokens(text: str) -> int:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ._gate_verdict import SAFE, Judgement
-
-if TYPE_CHECKING:
-    from ._routing_schema import Route
-    from .candidates import Candidate
-    from .gate import Change, GateResult
+from ..candidates import Candidate
+from ..routing import Route
+from ._gate import Change, GateResult
+from ._verdict import SAFE, Judgement
 
 MARKS = {SAFE: "✅", "not gated": "⚠️"}  # everything else that fails: ❌
 MARKER = "<!-- harness-gate -->"  # lets a CI job find and update its own earlier comment

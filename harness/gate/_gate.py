@@ -16,20 +16,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-from . import _gate_eval as ev
-from ._gate_verdict import NOT_GATED, SAFE, GateCriteria, Judgement, judge
-from .errors import InputError, Problem
+import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
+from .. import results, routing
+from ..criteria import Criteria
+from ..errors import InputError, Problem
+from ..routing import Route, RoutingTable
+from ..suite import Suite, find_suites, load_suites
+from . import _eval as ev
+from ._swap import Swap, judge_swaps
+from ._verdict import GateStatus, Judgement
 
-    from ._routing_schema import Route, RoutingTable
-    from .suite import Suite
 
-CHANGED, ADDED, REMOVED, DEFAULT = "changed", "added", "removed", "default"
+class ChangeKind(StrEnum):
+    CHANGED = "changed"  # routed in both tables, to different models or configurations
+    ADDED = "added"  # routed in head only (the base table's default served it)
+    REMOVED = "removed"  # routed in base only (head's default will serve it)
+    DEFAULT = "default"  # routed in neither, and the default changed
+
+
+CHANGED, ADDED, REMOVED, DEFAULT = ChangeKind.CHANGED, ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.DEFAULT
+NOT_GATED, SAFE = GateStatus.NOT_GATED, GateStatus.SAFE
 DEFAULT_TASK = "(default route)"  # the row for the default route itself
 
 
@@ -52,10 +63,10 @@ class Change:
     """One task whose route differs between base and head, and what the gate found."""
 
     task: str
-    kind: str  # changed | added | removed | default
+    kind: ChangeKind
     old: Route
     new: Route
-    status: str = NOT_GATED
+    status: GateStatus = NOT_GATED
     message: str = ""
     failed: bool = False
     judgement: Judgement | None = None
@@ -96,33 +107,15 @@ def run_gate(opts: GateOptions, say: Callable[[str], None] = print) -> GateResul
     problems = [p for plan in plans for p in plan.problems]
     if problems:  # configuration errors stop the gate before anything is run or paid for
         raise InputError(problems, title="cannot gate")
-    in_rounds = [plan for plan in plans if plan.round_size is not None]
-    pending = [(plan, need) for plan in plans for need in plan.needs() if plan.round_size is None]
-    if pending:  # one run for all cells: inspect-ai schedules them together
-        say(f"harness gate: scoring {len(pending)} cell(s) (finished logs and the journal are reused)")
-        scored = ev.run_needs([need for _, need in pending], opts.reports, opts.display, opts.batch, say)
-        for (plan, need), rows in zip(pending, scored):
-            plan.attach(need, rows)
-    if in_rounds:
-        _run_in_rounds(in_rounds, opts, say)
-    for plan in plans:
-        plan.finish()
+    todo = [plan for plan in plans if plan.swap is not None]
+    judged = judge_swaps([plan.swap for plan in todo], opts.reports, opts.display, opts.batch,
+                         lambda line: say(f"harness gate: {line}"))
+    for plan, j in zip(todo, judged):
+        plan.finish(j)
     return GateResult(str(opts.base), str(opts.head), changes, unchanged)
 
 
-def _run_in_rounds(plans: list[_Plan], opts: GateOptions, say: Callable[[str], None]) -> None:
-    """Score each change in rounds (its suite sets `sequential:`) and stop once its verdict is in."""
-    # `round_size` is set only for plans with a new need, so pairs and plans stay aligned
-    pairs = [ev.Pair(p.new_need, p.old_need if p.compare else None, p.criteria) for p in plans]
-    scored = ev.run_pairs_in_rounds(pairs, opts.reports, opts.display, opts.batch,
-                                    lambda line: say(f"harness gate: {line}"))
-    for p, (new, old) in zip(plans, scored):
-        p.new_rows, p.old_rows = new, old
-
-
 def _load_tables(base: Path, head: Path) -> tuple[RoutingTable, RoutingTable]:
-    from . import routing
-
     tables, problems = [], []
     for path in (base, head):  # both files' problems in one message
         try:
@@ -135,18 +128,13 @@ def _load_tables(base: Path, head: Path) -> tuple[RoutingTable, RoutingTable]:
 
 
 def _inputs(opts: GateOptions) -> tuple[list[Suite], pd.DataFrame | None]:
-    from . import results
-    from .suite import load_suites
-
     paths = opts.suites if opts.suites is not None else sorted(Path("evalsets").glob("*.yaml"))
     missing = [p for p in paths if not Path(p).is_file()]
     if missing:
         raise InputError([Problem(str(p), "suite file not found", hint="check the --suite path") for p in missing],
                          title="cannot gate")
     if not paths and opts.results is None:
-        raise InputError([Problem("evalsets/", "no suite files given and none found in evalsets/*.yaml",
-                                  hint="pass --suite FILE..., or --results with scores of both routes")],
-                         title="cannot gate")
+        find_suites(None)  # says where it looked, and what to pass instead
     suites = load_suites([Path(p) for p in paths]) if paths else []
     return suites, results.load(opts.results) if opts.results else None
 
@@ -176,41 +164,17 @@ def diff(base: RoutingTable, head: RoutingTable, suite_tasks: list[str]) -> tupl
 
 @dataclass
 class _Plan:
-    """How one change is evaluated: rows from --results, cells to run, or a reason it cannot be."""
+    """How one change is evaluated: the swap to judge (scores given or to run), or a reason it cannot be."""
 
     change: Change
-    criteria: GateCriteria = field(default_factory=GateCriteria)
+    criteria: Criteria = field(default_factory=Criteria)
     old_rows: pd.DataFrame | None = None
     new_rows: pd.DataFrame | None = None
-    old_need: ev.Need | None = None
-    new_need: ev.Need | None = None
-    compare: bool = True  # False: the old route cannot be scored on the task, min_score only
+    swap: Swap | None = None
     problems: list[Problem] = field(default_factory=list)
-    done: bool = False  # decided without scores (removed, not gated)
 
-    def needs(self) -> list[ev.Need]:
-        return [n for n in (self.old_need, self.new_need) if n is not None]
-
-    @property
-    def round_size(self) -> int | None:
-        """Samples per round when both sides are scored here and the task's suite runs in rounds."""
-        if self.new_need is None or (self.compare and self.old_need is None):
-            return None
-        return self.new_need.loc.suite.sequential_round
-
-    def attach(self, need: ev.Need, rows: pd.DataFrame) -> None:
-        if need is self.old_need:
-            self.old_rows = rows
-        else:
-            self.new_rows = rows
-
-    def finish(self) -> None:
-        if self.done:
-            return
+    def finish(self, j: Judgement) -> None:
         c = self.change
-        assert self.new_rows is not None, "finish() runs after the cells"
-        j = judge(self.new_rows, self.old_rows if self.compare else None, self.criteria, c.new.candidate,
-                  c.old.candidate)
         c.judgement, c.status, c.message = j, j.status, j.message
         c.notes += j.notes
         # Nothing compared: a task whose route changed has no evidence, so it fails; an added route
@@ -225,7 +189,7 @@ def _plan(c: Change, index: dict[str, ev.Located], df: pd.DataFrame | None, base
         return _decided(plan, NOT_GATED, "the default route serves tasks not in any routing table; tasks of the "
                         "suites that it serves are gated on their own rows, other tasks are not gated", False)
     if c.kind == REMOVED and not opts.allow_removed:
-        return _decided(plan, "removed", f"route removed: {c.task} would fall back to the default route "
+        return _decided(plan, GateStatus.REMOVED, f"route removed: {c.task} would fall back to the default route "
                         f"{_name(c.new)}; pass --allow-removed to gate that fallback instead", True)
     if same_route(c.old, c.new):
         return _decided(plan, SAFE, f"served by the same model and configuration as before ({_name(c.new)})", False)
@@ -245,20 +209,21 @@ def _plan(c: Change, index: dict[str, ev.Located], df: pd.DataFrame | None, base
         return _decided(plan, NOT_GATED, f"the fallback cannot be scored: {new_problem}", False)
     old_problem = None if plan.old_rows is not None else ev.runnable_problem(loc.task, old_c)
     if old_problem:
-        plan.compare = False
         c.notes.append(f"no comparison with the old route: {old_problem}")
     ids = _shared_ids(plan, loc, opts)
-    if plan.new_rows is None:
-        plan.new_need = ev.Need(loc, ev.as_suite_candidate(loc.task, new_c), ids)
-    if plan.compare and plan.old_rows is None:
-        plan.old_need = ev.Need(loc, ev.as_suite_candidate(loc.task, old_c), ids)
+    plan.swap = Swap(loc, ev.as_suite_candidate(loc.task, new_c),
+                     None if old_problem else ev.as_suite_candidate(loc.task, old_c), ids, plan.criteria,
+                     c.new.candidate, c.old.candidate, plan.new_rows, None if old_problem else plan.old_rows)
     return plan
 
 
 def _without_suite(plan: _Plan) -> _Plan:
     c = plan.change
-    if plan.new_rows is not None and plan.old_rows is not None:
-        return plan  # judged from --results alone
+    if plan.new_rows is not None and plan.old_rows is not None:  # judged from --results alone
+        new_c, old_c = ev.distinct_labels(ev.candidate_from_route(c.new), ev.candidate_from_route(c.old))
+        plan.swap = Swap(None, new_c, old_c, (), plan.criteria, c.new.candidate, c.old.candidate, plan.new_rows,
+                         plan.old_rows)
+        return plan
     if c.kind == REMOVED:  # allowed by --allow-removed, and the task is gone from the suites
         return _decided(plan, NOT_GATED, "route removed and the task is in no suite: the fallback is not scored",
                         False)
@@ -268,8 +233,7 @@ def _without_suite(plan: _Plan) -> _Plan:
     return plan
 
 
-def _decided(plan: _Plan, status: str, message: str, failed: bool) -> _Plan:
-    plan.done = True
+def _decided(plan: _Plan, status: GateStatus, message: str, failed: bool) -> _Plan:
     plan.change.status, plan.change.message, plan.change.failed = status, message, failed
     return plan
 
@@ -284,20 +248,15 @@ def _shared_ids(plan: _Plan, loc: ev.Located, opts: GateOptions) -> tuple[str, .
 
 
 def _criteria(task: str, loc: ev.Located | None, base: RoutingTable,
-              head: RoutingTable) -> tuple[GateCriteria, float | None]:
+              head: RoutingTable) -> tuple[Criteria, float | None]:
+    """The task's criteria as the gate applies them: new against old, whatever the task's reference."""
     if loc is not None:
-        k = loc.task.criteria
-        return GateCriteria(k.min_score, k.max_drop, k.alpha), loc.task.traffic_per_month
+        return loc.task.criteria.without_reference(), loc.task.traffic_per_month
     route = head.routes.get(task) or base.routes.get(task)  # results-only tasks: the table's own record
     if route is None:
-        return GateCriteria(), None
-    k = route.criteria
-    return GateCriteria(k.min_score, k.max_drop, k.alpha), route.traffic_per_month
+        return Criteria(), None
+    return route.criteria.without_reference(), route.traffic_per_month
 
 
 def _name(r: Route) -> str:
     return f"{r.candidate} ({r.model})"
-
-
-__all__ = ["ADDED", "CHANGED", "DEFAULT", "REMOVED", "Change", "GateOptions", "GateResult", "diff",
-           "run_gate", "same_route"]

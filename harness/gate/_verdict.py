@@ -13,32 +13,34 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
-from . import stats
-from ._select_sequential import Track, is_sequential, tracks
-from .select import DEFAULT_MAX_DROP
+from .. import stats
+from ..criteria import Criteria
+from ..results import per_sample
+from ..select import Track, TrackState, is_sequential, settle_text, tracks
 
-SAFE, WORSE, BELOW, NOT_SHOWN, NOT_GATED = "safe", "proven worse", "below min_score", "not shown", "not gated"
-FAILING = (WORSE, BELOW, NOT_SHOWN)
 TEXT_LIMIT = 160  # characters of a sample's input/output/target shown in a failure
 
 
-@dataclass(frozen=True)
-class GateCriteria:
-    """A task's criteria as the gate applies them: the margin always applies to a comparison."""
+class GateStatus(StrEnum):
+    """The gate's verdict on one change. A task that sets only min_score still gets a comparison when
+    its model changes, with the default margin (`Criteria.margin`)."""
 
-    min_score: float | None = None
-    max_drop: float | None = None
-    alpha: float = 0.05
+    SAFE = "safe"
+    WORSE = "proven worse"
+    BELOW = "below min_score"
+    NOT_SHOWN = "not shown"
+    NOT_GATED = "not gated"
+    REMOVED = "removed"  # a route removed without --allow-removed
 
-    @property
-    def margin(self) -> float:
-        # A task that sets only min_score still gets a comparison when its model changes:
-        # the same default margin `harness select` uses against a reference.
-        return self.max_drop if self.max_drop is not None else DEFAULT_MAX_DROP
+
+SAFE, WORSE, BELOW, NOT_SHOWN, NOT_GATED = (GateStatus.SAFE, GateStatus.WORSE, GateStatus.BELOW,
+                                            GateStatus.NOT_SHOWN, GateStatus.NOT_GATED)
+FAILING = (WORSE, BELOW, NOT_SHOWN)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class FailedSample:
 class Judgement:
     """The verdict with every number a reviewer needs; `message` says it in one paragraph."""
 
-    status: str
+    status: GateStatus
     message: str
     n: int = 0
     score: stats.Interval | None = None  # the candidate's mean, 95%
@@ -65,7 +67,7 @@ class Judgement:
     samples_needed: int | None = None
     cost_per_call: float = math.nan
     old_cost_per_call: float = math.nan
-    criteria: GateCriteria = field(default_factory=GateCriteria)
+    criteria: Criteria = field(default_factory=Criteria)
     failing_samples: list[FailedSample] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -79,7 +81,7 @@ class Judgement:
         return self.score is not None
 
 
-def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, new_name: str = "new",
+def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: Criteria, new_name: str = "new",
           old_name: str = "old") -> Judgement:
     """Verdict of `new` (results rows of one candidate on one task) against `old` (None: min_score only).
 
@@ -94,7 +96,7 @@ def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, n
         return j
     j.score = stats.mean_interval(a, clusters, 0.95)
     level = 1 - 2 * criteria.alpha
-    checks: list[tuple[str, str, int | None]] = []  # (status, sentence, samples needed)
+    checks: list[tuple[GateStatus, str, int | None]] = []  # (status, sentence, samples needed)
     if b is not None:
         j.old_score = stats.mean_interval(b, clusters, 0.95)
         j.difference = stats.paired_difference(a, b, clusters, level)
@@ -118,14 +120,14 @@ def judge(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, n
     return j
 
 
-def _judgement(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, n: int,
+def _judgement(new: pd.DataFrame, old: pd.DataFrame | None, criteria: Criteria, n: int,
                notes: list[str]) -> Judgement:
     """A verdict not reached yet, with what is known before any test: costs, failing samples."""
     return Judgement(status=NOT_GATED, message="", n=n, criteria=criteria, notes=notes, cost_per_call=_cost(new),
                      old_cost_per_call=_cost(old) if old is not None else math.nan, failing_samples=_failing(new))
 
 
-def sequential_track(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria) -> Track:
+def sequential_track(new: pd.DataFrame, old: pd.DataFrame | None, criteria: Criteria) -> Track:
     """The new candidate's anytime-valid track (rows collected in rounds), tested alone at alpha."""
     frames = [new.assign(candidate="new")] + ([old.assign(candidate="old")] if old is not None else [])
     g = pd.concat(frames, ignore_index=True)
@@ -139,7 +141,7 @@ def sequential_track(new: pd.DataFrame, old: pd.DataFrame | None, criteria: Gate
     return found["new"]
 
 
-def _judge_sequential(new: pd.DataFrame, old: pd.DataFrame | None, criteria: GateCriteria, new_name: str,
+def _judge_sequential(new: pd.DataFrame, old: pd.DataFrame | None, criteria: Criteria, new_name: str,
                       old_name: str) -> Judgement:
     """Results collected in rounds (`harness run --sequential`): the anytime-valid tests at the rounds'
     ends, as `harness select` applies them, with the new candidate as the only one tested."""
@@ -176,8 +178,8 @@ def _judge_sequential(new: pd.DataFrame, old: pd.DataFrame | None, criteria: Gat
     return j
 
 
-def _noninferiority(ni: stats.OneSidedTest, diff: stats.Interval, c: GateCriteria, new: str,
-                    old: str) -> tuple[str, str, int | None]:
+def _noninferiority(ni: stats.OneSidedTest, diff: stats.Interval, c: Criteria, new: str,
+                    old: str) -> tuple[GateStatus, str, int | None]:
     numbers = (f"difference {diff.estimate:+.3f} [{diff.low:+.3f}, {diff.high:+.3f}] ({diff.confidence:.0%} CI, "
                f"n={diff.n}), margin -{c.margin:.3f}")
     if ni.rejected:
@@ -187,10 +189,10 @@ def _noninferiority(ni: stats.OneSidedTest, diff: stats.Interval, c: GateCriteri
         return WORSE, f"proven worse than {old}: {numbers}, upper bound {diff.high:+.3f} below -{c.margin:.3f}", None
     needed = ni.samples_needed()
     return NOT_SHOWN, (f"non-inferiority to {old} not shown at alpha {c.alpha:g}: {numbers}, lower bound "
-                       f"{ni.lower_bound:+.3f} not above -{c.margin:.3f}; {_settle(needed, ni.n)}"), needed
+                       f"{ni.lower_bound:+.3f} not above -{c.margin:.3f}; {settle_text(needed, ni.n)}"), needed
 
 
-def _min_score(ms: stats.OneSidedTest, upper: float, c: GateCriteria) -> tuple[str, str, int | None]:
+def _min_score(ms: stats.OneSidedTest, upper: float, c: Criteria) -> tuple[GateStatus, str, int | None]:
     assert c.min_score is not None
     if ms.rejected:
         return SAFE, f"score lower bound {ms.lower_bound:.3f} ≥ min_score {c.min_score:.3f}", None
@@ -199,13 +201,7 @@ def _min_score(ms: stats.OneSidedTest, upper: float, c: GateCriteria) -> tuple[s
                        f"(upper bound {upper:.3f})"), None
     needed = ms.samples_needed()
     return NOT_SHOWN, (f"min_score {c.min_score:.3f} not shown: score {ms.estimate:.3f}, lower bound "
-                       f"{ms.lower_bound:.3f}; {_settle(needed, ms.n)}"), needed
-
-
-def _settle(needed: int | None, now: int) -> str:
-    if needed is None:
-        return "the estimate is on the wrong side of the threshold: more samples would not make it pass"
-    return f"about {needed} samples in all would settle it (now {now})"
+                       f"{ms.lower_bound:.3f}; {settle_text(needed, ms.n)}"), needed
 
 
 def _interval(i: stats.Interval) -> str:
@@ -213,7 +209,7 @@ def _interval(i: stats.Interval) -> str:
 
 
 def _per_sample(df: pd.DataFrame, name: str, notes: list[str]) -> pd.DataFrame:
-    per = df.groupby("sample_id", sort=False).agg(score=("score", "mean"), cluster=("cluster", "first"))
+    per = per_sample(df, by=())
     unscored = per["score"].isna()
     if unscored.any():  # a sample whose call failed has no score: it cannot be paired, say so
         notes.append(f"{int(unscored.sum())} sample(s) of {name} have no score (errors) and are left out")

@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import HarnessError
+from .errors import HarnessError
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
+from ..criteria import Criteria
+
 if TYPE_CHECKING:
     from pydantic import SerializerFunctionWrapHandler
 
@@ -116,12 +118,6 @@ class Reference(_Strict):
     score: Score
 
 
-class CriteriaOut(_Strict):
-    min_score: float | None
-    max_drop: float | None
-    alpha: float
-
-
 class Evidence(_Strict):
     """The chosen candidate against the reference; every field null when there is nothing to compare.
 
@@ -163,7 +159,7 @@ class TaskRoute(Route):
     traffic_per_month: float | None
     reference: Reference | None
     decision: str
-    criteria: CriteriaOut
+    criteria: Criteria  # as applied (its max_drop is the margin used); the reference is its own block
     evidence: Evidence
     verdicts: list[VerdictRow]
     notes: list[str] = Field(default_factory=list)
@@ -173,7 +169,7 @@ class Unrouted(_Strict):
     """A task where no candidate passed and no reference was set: it falls back to `default`."""
 
     reason: str
-    criteria: CriteriaOut
+    criteria: Criteria
     verdicts: list[VerdictRow]
 
 

@@ -1,139 +1,39 @@
-"""Suite files (`evalsets/*.yaml`): format, validation with precise errors.
+"""Loading suite files: merge `defaults:` into tasks, read datasets, resolve prompts and scorers.
 
-A suite names tasks; `defaults:` holds any task field that tasks may
-override. Validation never stops at the first mistake: it gathers every
-problem with file, line and field, and raises one `InputError`.
+Validation never stops at the first mistake: it gathers every problem with file, line and
+field, and raises one `InputError`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from ..candidates import KNOWN_PROVIDERS, LOCAL_PROVIDER, Candidate
+from ..criteria import Criteria
+from ..errors import InputError, Problem
+from ..local_models import LOCAL_MODELS
+from ..scorers import SCORERS
+from ._datasets import load_records
+from ._format import PromptVariant, SuiteFile, TaskFields
+from ._model import Suite, TaskDef, Variant
+from ._problems import Validator
+from ._prompts import PLACEHOLDER
+from ._yaml import Path_, load_with_lines
 
-from ._yaml import Path_, line_of, load_with_lines
-from .candidates import KNOWN_PROVIDERS, LOCAL_PROVIDER, Candidate
-from .datasets import load_records
-from .errors import InputError, Problem
-from .pricing import ExplicitPrice
-from .scorers import SCORERS
-
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Criteria(_Strict):
-    min_score: float | None = Field(None, ge=0, le=1)
-    max_drop: float | None = Field(None, ge=0, le=1)
-    alpha: float = Field(0.05, gt=0, le=0.5)
-    reference: str | None = None
+DEFAULT_SUITES = "evalsets/*.yaml"
 
 
-class PromptVariant(_Strict):
-    system: str | None = None
-    template: str | None = None
-    shots: str | list[dict[str, Any]] | None = None
-    answer: str | None = Field(None, description="template of the assistant turn of a shot; default: the target")
-
-
-class TaskFields(_Strict):
-    """Every field a task (or `defaults:`) may set; all optional here, required ones checked after merging."""
-
-    name: str | None = None
-    description: str | None = None
-    task: str | None = Field(None, description="an existing inspect-ai task: file.py@task_name")
-    dataset: str | list[dict[str, Any]] | None = None
-    system: str | None = None
-    prompt: str | None = None
-    prompts: dict[str, PromptVariant] | None = None
-    target: str | None = None
-    cluster: str | None = None
-    scorer: str | dict[str, Any] | None = None
-    criteria: Criteria | None = None
-    traffic_per_month: float | None = Field(None, ge=0)
-    epochs: int | None = Field(None, ge=1)
-    candidates: list[Candidate] | None = None
-
-
-class SequentialSettings(_Strict):
-    round: int = Field(50, ge=1, description="samples per round of a sequential run")
-
-
-class LocalSettings(_Strict):
-    hourly_usd: float | None = Field(None, ge=0, description="price of one hour of local compute")
-
-
-class SuiteFile(_Strict):
-    suite: str
-    description: str | None = None
-    seed: int = 0
-    sample: int | None = Field(None, ge=1, description="default seeded subset per task for `harness run`")
-    # `sequential: true` or `sequential: {round: 50}`: evaluate in rounds and stop early (docs/sequential.md)
-    sequential: SequentialSettings | None = None
-
-    @field_validator("sequential", mode="before")
-    @classmethod
-    def _sequential_switch(cls, value: Any) -> Any:
-        # `sequential: true` is the short form of `sequential: {}` (rounds of the default size)
-        if value is True:
-            return {}
-        if value is False or value is None or isinstance(value, dict):
-            return None if value is False else value
-        raise ValueError("sequential takes `true`, `false` or a mapping such as `{round: 50}`")
-    local: LocalSettings = LocalSettings()
-    prices: dict[str, ExplicitPrice] = Field(default_factory=dict)
-    defaults: TaskFields = TaskFields()
-    tasks: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Variant:
-    system: str | None
-    template: str
-    shots: list[dict[str, Any]]
-    answer: str | None
-
-
-@dataclass
-class TaskDef:
-    """A task after merging defaults, with its dataset loaded."""
-
-    suite: str
-    name: str
-    source: Path
-    candidates: list[Candidate]
-    criteria: Criteria
-    scorer: str = "exact"
-    scorer_options: dict[str, Any] = field(default_factory=dict)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    variants: dict[str | None, Variant] = field(default_factory=dict)
-    target_field: str = "target"
-    cluster_field: str | None = None
-    traffic_per_month: float | None = None
-    epochs: int = 1
-    inspect_task: str | None = None
-    description: str | None = None
-
-    def candidate(self, cid: str) -> Candidate:
-        return next(c for c in self.candidates if c.label() == cid)
-
-
-@dataclass
-class Suite:
-    name: str
-    path: Path
-    tasks: list[TaskDef]
-    seed: int = 0
-    sample: int | None = None
-    sequential_round: int | None = None  # samples per round when the suite runs sequentially
-    local_hourly_usd: float | None = None
-    prices: dict[str, ExplicitPrice] = field(default_factory=dict)
+def find_suites(paths: list[Path] | None) -> list[Path]:
+    """`paths`, or the suite files of evalsets/ when none are given."""
+    if paths:
+        return list(paths)
+    found = sorted(Path("evalsets").glob("*.yaml"))
+    if not found:
+        raise InputError([Problem("evalsets/", f"no suite files given and none found in {DEFAULT_SUITES}",
+                                  hint="pass suite files, or run from the folder that holds evalsets/")],
+                         title="no suites")
+    return found
 
 
 def load_suites(paths: list[Path]) -> list[Suite]:
@@ -159,7 +59,7 @@ def load_suites(paths: list[Path]) -> list[Suite]:
 def load_suite(path: Path) -> Suite:
     path = Path(path)
     raw, lines = load_with_lines(path)
-    v = _Validator(path, lines)
+    v = Validator(path, lines)
     if not isinstance(raw, dict):
         v.add((), "a suite file must be a mapping with `suite:` and `tasks:`", "see evalsets/*.yaml for examples")
         raise v.error()
@@ -186,42 +86,6 @@ def load_suite(path: Path) -> Suite:
                  prices={m: p.model_copy(update={"source": f"suite prices: {path}"}) for m, p in head.prices.items()})
 
 
-class _Validator:
-    def __init__(self, path: Path, lines: dict[Path_, int]):
-        self.path, self.lines, self.problems = path, lines, []
-
-    def add(self, at: Path_, message: str, hint: str | None = None, line: int | None = None) -> None:
-        fieldname = ".".join(str(p) for p in at) or None
-        problem = Problem(str(self.path), message, line or line_of(self.lines, at), fieldname, hint)
-        if problem not in self.problems:
-            self.problems.append(problem)
-
-    def model(self, cls: type[BaseModel], raw: Any, at: Path_) -> Any:
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = at + tuple(err["loc"])
-                self.add(loc, err["msg"], _hint(err, cls))
-            return None
-
-    def error(self) -> InputError:
-        return InputError(self.problems, title=f"invalid suite {self.path}")
-
-
-def _hint(err: dict[str, Any], cls: type[BaseModel]) -> str | None:
-    kind = err["type"]
-    if kind == "missing":
-        return f"add `{err['loc'][-1]}:`"
-    if kind == "extra_forbidden":
-        return "remove it, or check its spelling against the suite format in the README"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        return "give a value of the expected type"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return "use a value within the allowed range"
-    return None
-
-
 def _merge(defaults: TaskFields, task: TaskFields) -> dict[str, Any]:
     merged = defaults.model_dump(exclude_none=True)
     for key, value in task.model_dump(exclude_none=True).items():
@@ -232,7 +96,7 @@ def _merge(defaults: TaskFields, task: TaskFields) -> dict[str, Any]:
     return merged
 
 
-def _resolve_task(v: _Validator, head: SuiteFile, raw: Any, at: Path_) -> TaskDef | None:
+def _resolve_task(v: Validator, head: SuiteFile, raw: Any, at: Path_) -> TaskDef | None:
     if not isinstance(raw, dict):
         v.add(at, "a task must be a mapping", "write `- name: ...` with the task's fields")
         return None
@@ -260,7 +124,7 @@ def _resolve_task(v: _Validator, head: SuiteFile, raw: Any, at: Path_) -> TaskDe
     return task
 
 
-def _check_candidates(v: _Validator, task: TaskDef, at: Path_, cand_at: Path_) -> None:
+def _check_candidates(v: Validator, task: TaskDef, at: Path_, cand_at: Path_) -> None:
     ids = [c.label() for c in task.candidates]
     for i, c in enumerate(task.candidates):
         cat = cand_at + ("candidates", i)
@@ -268,8 +132,6 @@ def _check_candidates(v: _Validator, task: TaskDef, at: Path_, cand_at: Path_) -
             v.add(cat + ("model",), f"unknown model provider in {c.model!r}",
                   f"write provider/model with provider one of {', '.join(KNOWN_PROVIDERS)}")
         elif c.provider == LOCAL_PROVIDER:
-            from .providers.local_models import LOCAL_MODELS
-
             name = c.model.split("/", 1)[1]
             if name not in LOCAL_MODELS and not name.endswith(".gguf"):
                 v.add(cat + ("model",), f"unknown local model {name!r}",
@@ -282,7 +144,7 @@ def _check_candidates(v: _Validator, task: TaskDef, at: Path_, cand_at: Path_) -
               f"use one of: {', '.join(ids)}")
 
 
-def _check_inspect_ref(v: _Validator, task: TaskDef, m: dict[str, Any], at: Path_) -> None:
+def _check_inspect_ref(v: Validator, task: TaskDef, m: dict[str, Any], at: Path_) -> None:
     ref = m["task"]
     file, _, fn = ref.partition("@")
     if not fn or not file.endswith(".py"):
@@ -297,7 +159,7 @@ def _check_inspect_ref(v: _Validator, task: TaskDef, m: dict[str, Any], at: Path
     task.scorer = "inspect"
 
 
-def _resolve_dataset_task(v: _Validator, task: TaskDef, m: dict[str, Any], at: Path_) -> None:
+def _resolve_dataset_task(v: Validator, task: TaskDef, m: dict[str, Any], at: Path_) -> None:
     _resolve_scorer(v, task, m.get("scorer"), at + ("scorer",))
     if "dataset" not in m:
         v.add(at + ("dataset",), "missing dataset", "add `dataset:` (a .jsonl/.csv file next to the suite, or a list)")
@@ -318,7 +180,7 @@ def _resolve_dataset_task(v: _Validator, task: TaskDef, m: dict[str, Any], at: P
         _add_variant(v, task, key, pv, m, at)
 
 
-def _resolve_scorer(v: _Validator, task: TaskDef, spec: Any, at: Path_) -> None:
+def _resolve_scorer(v: Validator, task: TaskDef, spec: Any, at: Path_) -> None:
     if spec is None:
         v.add(at, "missing scorer", f"add `scorer:` with one of {', '.join(SCORERS)}")
         return
@@ -330,7 +192,7 @@ def _resolve_scorer(v: _Validator, task: TaskDef, spec: Any, at: Path_) -> None:
         task.scorer, task.scorer_options = kind, options
 
 
-def _add_variant(v: _Validator, task: TaskDef, key: str | None, pv: dict[str, Any], m: dict[str, Any], at: Path_) -> None:
+def _add_variant(v: Validator, task: TaskDef, key: str | None, pv: dict[str, Any], m: dict[str, Any], at: Path_) -> None:
     where = at + ("prompts", key) if key else at
     template, system = pv.get("template") or m.get("prompt"), pv.get("system") or m.get("system")
     if not template:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ._yaml import Path_
-    from .suite import _Validator
+from ._problems import Validator
+from ._yaml import Path_
 
 
-def load_records(v: "_Validator", spec: str | list[dict[str, Any]], at: "Path_", target_field: str,
+def load_records(v: Validator, spec: str | list[dict[str, Any]], at: Path_, target_field: str,
                  cluster_field: str | None) -> list[dict[str, Any]]:
     """Records as dicts with a string `id`; problems are reported to `v` with file and line."""
     if isinstance(spec, str):
@@ -27,36 +26,34 @@ def load_records(v: "_Validator", spec: str | list[dict[str, Any]], at: "Path_",
     if not records:
         v.add(at, "dataset is empty", "add at least one record")
         return []
+    src = v.path.parent / spec if isinstance(spec, str) else None
+
+    def add(line: int | None, rec_at: Path_, msg: str, hint: str) -> None:
+        if src is None:
+            v.add(rec_at, msg, hint)
+        else:
+            v.add_in_file(src, line, msg, hint)
+
     out, seen = [], set()
     for i, (rec, line) in enumerate(zip(records, where)):
-        src = v.path.parent / spec if isinstance(spec, str) else None
         rec_at = at if src else at + (i,)
         if not isinstance(rec, dict):
-            _add(v, src, line, rec_at, "a record must be an object with named fields", "write {field: value, ...}")
+            add(line, rec_at, "a record must be an object with named fields", "write {field: value, ...}")
             continue
         if target_field not in rec:
-            _add(v, src, line, rec_at, f"record has no target field {target_field!r}",
-                 f"add it, or set the task's `target:` to one of {', '.join(rec)}")
+            add(line, rec_at, f"record has no target field {target_field!r}",
+                f"add it, or set the task's `target:` to one of {', '.join(rec)}")
         if cluster_field and cluster_field not in rec:
-            _add(v, src, line, rec_at, f"record has no cluster field {cluster_field!r}", "add it or drop `cluster:`")
+            add(line, rec_at, f"record has no cluster field {cluster_field!r}", "add it or drop `cluster:`")
         rid = str(rec.get("id", i + 1))
         if rid in seen:
-            _add(v, src, line, rec_at, f"duplicate record id {rid!r}", "record ids must be unique")
+            add(line, rec_at, f"duplicate record id {rid!r}", "record ids must be unique")
         seen.add(rid)
         out.append({**rec, "id": rid})
     return out
 
 
-def _add(v: "_Validator", src: Path | None, line: int | None, at: "Path_", msg: str, hint: str) -> None:
-    if src is None:
-        v.add(at, msg, hint)
-    else:
-        from .errors import Problem
-
-        v.problems.append(Problem(str(src), msg, line=line, hint=hint))
-
-
-def _read_file(v: "_Validator", path: Path, at: "Path_") -> tuple[list[Any], list[int | None]]:
+def _read_file(v: Validator, path: Path, at: Path_) -> tuple[list[Any], list[int | None]]:
     if path.suffix == ".jsonl":
         records, lines = [], []
         for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -65,7 +62,7 @@ def _read_file(v: "_Validator", path: Path, at: "Path_") -> tuple[list[Any], lis
             try:
                 records.append(json.loads(text))
             except json.JSONDecodeError as exc:
-                _add(v, path, n, at, f"invalid JSON ({exc.msg})", "one JSON object per line")
+                v.add_in_file(path, n, f"invalid JSON ({exc.msg})", "one JSON object per line")
                 continue
             lines.append(n)
         return records, lines

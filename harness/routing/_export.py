@@ -11,7 +11,7 @@ import pprint
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._routing_schema import Route, RoutingTable
+    from ._schema import Route, RoutingTable
 
 # Where `local/...` routes are expected to be served: a llama.cpp (or any OpenAI-compatible)
 # server, e.g. `llama-server -m SmolLM2-135M-Instruct.Q4_1.gguf --port 8000`.

@@ -1,7 +1,7 @@
 """Per-task decision for results collected in rounds (`harness run --sequential`).
 
-The same function serves the run loop (who still gets samples next round) and
-`select` (the verdicts), so a decision read back from the results table is the
+The same function serves the round loop of harness/pipeline (who still gets samples
+next round) and `select` (the verdicts), so a decision read back from the results table is the
 one the run acted on: every quantity is recomputed from the rows up to each
 round, in a fixed order (round, then sample id) that does not depend on any
 outcome.
@@ -23,14 +23,30 @@ reference runs while any candidate does, so comparisons stay paired.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from . import stats
+from .. import stats
+from ..results import per_sample
 
-PASSED, FAILED, FUTILE, NOT_NEEDED, OPEN = "passed", "failed", "futile", "not needed", "open"
+
+class TrackState(StrEnum):
+    """Where a candidate of a run in rounds stands after its last round."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    FUTILE = "futile"  # can no longer realistically pass by the end of the planned samples
+    NOT_NEEDED = "not needed"  # a cheaper candidate passed, or it costs more than the reference
+    OPEN = "open"
+
+
+PASSED, FAILED, FUTILE, NOT_NEEDED, OPEN = (TrackState.PASSED, TrackState.FAILED, TrackState.FUTILE,
+                                            TrackState.NOT_NEEDED, TrackState.OPEN)
+Decided = Literal["pass", "fail"]
 
 
 @dataclass(frozen=True)
@@ -40,10 +56,10 @@ class Track:
     candidate: str
     samples: int  # samples it was scored on
     last_round: int  # the last round it received samples in
-    decided: str | None  # "pass" | "fail" | None
+    decided: Decided | None
     decided_round: int | None
     decided_at: int | None  # samples seen at the deciding look
-    state: str  # passed | failed | futile | not needed | open (after its last round)
+    state: TrackState  # after its last round
     why: str  # the state in words
     pass_probability: float | None  # predictive probability of passing by the planned end (last look)
     difference: stats.Interval | None = None  # anytime-valid bounds at the candidate's level
@@ -105,9 +121,8 @@ def tracks(g: pd.DataFrame, min_score: float | None, margin: float | None, alpha
     `family`: the candidates tested (default: every candidate with a criterion to test, the
     reference too when min_score is set); alpha is split over them. `selecting`: stop candidates
     that can no longer be chosen ("not needed"); the gate judges one swap whatever it costs."""
-    per = (g.groupby(["candidate", "sample_id"], sort=False)
-           .agg(score=("score", "mean"), round=("round", "min"), cost=("prod_cost_usd", "mean"),
-                spent=("cost_usd", "sum"), calls=("score", "size")).reset_index())
+    per = per_sample(g, round=("round", "min"), cost=("prod_cost_usd", "mean"), spent=("cost_usd", "sum"),
+                     calls=("score", "size")).reset_index()
     per["round"] = per["round"].astype(int)
     per = per.sort_values(["round", "sample_id"], kind="stable")
     planned = _planned(g)
@@ -256,7 +271,7 @@ def _look_tests(own, ref, is_reference, min_score, margin, level, planned):
     return (samples, all_rounds), _Tests(passes_r, fails_r), prob
 
 
-def _decision(tests: _Tests, looks, upto: int) -> tuple[str | None, int]:
+def _decision(tests: _Tests, looks, upto: int) -> tuple[Decided | None, int]:
     """The candidate's verdict using rounds <= upto, and the index of its deciding look."""
     samples, rounds = looks
     fails = [r for r in tests.fails if r is not None and r <= upto]
@@ -272,8 +287,6 @@ def _decision(tests: _Tests, looks, upto: int) -> tuple[str | None, int]:
 
 def _with_tests(track: Track, own, ref, is_reference, min_score, margin, level, family) -> Track:
     """Bounds and anytime p-values at the track's last look, for the verdict and the report."""
-    from dataclasses import replace
-
     diffs, scores, own_rounds, pair_rounds = _observations(own, ref, is_reference)
     ni = ms = diff = None
     ps = []

@@ -1,0 +1,134 @@
+"""Building the routing table of a selection: one route per task whose decision chose a candidate."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..criteria import Criteria
+from ..errors import HarnessError, InputError
+from ..version import __version__
+from ._file import num, validation_problems
+from ._schema import (SCHEMA, Evidence, GenerateSettings, Reference, Route, RoutingTable, Score, TaskRoute, Unrouted,
+                      VerdictRow)
+
+if TYPE_CHECKING:
+    from ..select import TaskDecision, Verdict
+
+# Candidate field names (harness results) -> inspect-ai GenerateConfig names used in the table.
+_RENAMED = {"stop": "stop_seqs"}
+
+
+def build_table(decisions: list[TaskDecision], default: Route | None = None,
+                source: dict[str, Any] | None = None) -> RoutingTable:
+    """The routing table of a selection: one route per task whose decision chose a candidate.
+
+    Tasks with `chosen is None` are listed under `unrouted` and served by the default. When
+    `default` is None it is the route of the routed task with the highest `traffic_per_month`
+    (it already serves most calls, so it is the likeliest fit for unknown ones), or of the
+    first routed task when no task gives traffic.
+    """
+    routes: dict[str, TaskRoute] = {}
+    unrouted: dict[str, Unrouted] = {}
+    for d in decisions:
+        if d.task in routes or d.task in unrouted:
+            raise HarnessError(f"task {d.task!r} appears in more than one decision; task names must be unique")
+        if d.chosen is None:
+            unrouted[d.task] = Unrouted(reason=d.summary, criteria=_criteria(d), verdicts=_verdict_rows(d))
+        else:
+            routes[d.task] = _task_route(d)
+    if default is not None:
+        default, default_from = _plain(default), "given"
+    else:
+        default, default_from = _default_route(decisions, routes)
+    return RoutingTable(schema=SCHEMA, generated_at=datetime.now(timezone.utc).replace(microsecond=0),
+                        harness_version=__version__, source=source or {}, default=default, default_from=default_from,
+                        routes=routes, unrouted=unrouted)
+
+
+def _default_route(decisions: list[TaskDecision], routes: dict[str, TaskRoute]) -> tuple[Route, str]:
+    routed = [d for d in decisions if d.task in routes]
+    if not routed:
+        raise HarnessError("no task has a route, so there is no default to fall back on: "
+                           "pass a default route (build_table(..., default=Route(...)))")
+    with_traffic = [d for d in routed if d.traffic_per_month is not None]
+    if with_traffic:
+        top = max(with_traffic, key=lambda d: d.traffic_per_month or 0.0)  # max keeps the first of ties
+        why = f"route of {top.task!r}, the task with the highest traffic_per_month ({top.traffic_per_month:g})"
+    else:
+        top = routed[0]
+        why = f"route of {top.task!r}, the first routed task (no task gives traffic_per_month)"
+    return _plain(routes[top.task]), why
+
+
+def _plain(route: Route) -> Route:
+    """Just the Route fields (the default of a table carries no evidence of its own)."""
+    return Route(candidate=route.candidate, model=route.model, provider=route.provider, config=route.config)
+
+
+def _task_route(d: TaskDecision) -> TaskRoute:
+    assert d.chosen is not None
+    v = d.verdict(d.chosen)
+    config, notes = _settings(v, d.task)
+    ref = d.reference
+    return TaskRoute(
+        candidate=v.candidate, model=v.model, provider=_provider(v.model), config=config, suite=d.suite,
+        score=_score(v), cost_per_call_usd=num(v.cost_per_call), monthly_cost_usd=num(d.monthly(v.candidate)),
+        traffic_per_month=num(d.traffic_per_month),
+        reference=None if ref is None else Reference(
+            candidate=ref.candidate, model=ref.model, cost_per_call_usd=num(ref.cost_per_call),
+            monthly_cost_usd=num(d.monthly(ref.candidate)), score=_score(ref)),
+        decision=d.summary, criteria=_criteria(d), evidence=_evidence(d, v), verdicts=_verdict_rows(d),
+        notes=[*d.notes, *notes])
+
+
+def _settings(v: Verdict, task: str) -> tuple[GenerateSettings, list[str]]:
+    known, dropped = {}, []
+    for key, value in (v.config if isinstance(v.config, dict) else {}).items():
+        key = _RENAMED.get(key, key)
+        if key in GenerateSettings.model_fields:
+            known[key] = value
+        else:
+            dropped.append(key)
+    if not known.get("model_args"):
+        known.pop("model_args", None)
+    try:
+        settings = GenerateSettings.model_validate(known)
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, "results", f"{task}.{v.candidate}.config"),
+                         title="cannot build the routing table") from None
+    notes = [f"config key(s) {', '.join(sorted(dropped))} of {v.candidate} are not generate settings "
+             "harness knows; the route does not carry them"] if dropped else []
+    return settings, notes
+
+
+def _provider(model: str) -> str:
+    # Results from other tools may name a bare model ("gpt-4o"); the SDK cannot be guessed then.
+    return model.split("/", 1)[0] if "/" in model else "unknown"
+
+
+def _score(v: Verdict) -> Score:
+    s = v.score
+    return Score(mean=num(s.estimate), low=num(s.low), high=num(s.high), n=s.n)
+
+
+def _criteria(d: TaskDecision) -> Criteria:
+    return d.criteria.without_reference()  # the route names its reference in a block of its own
+
+
+def _evidence(d: TaskDecision, v: Verdict) -> Evidence:
+    if d.reference is None or v.candidate == d.reference.candidate or v.difference is None:
+        return Evidence()
+    diff = v.difference
+    return Evidence(n=diff.n, difference=num(diff.estimate), interval=(num(diff.low), num(diff.high)),
+                    confidence=diff.confidence,
+                    p_value=num(v.noninferiority.pvalue) if v.noninferiority else num(v.p_value),
+                    p_adjusted=num(v.p_adjusted), margin=d.criteria.max_drop,
+                    method=v.noninferiority.method if v.noninferiority else diff.method, decided_round=v.decided_round)
+
+
+def _verdict_rows(d: TaskDecision) -> list[VerdictRow]:
+    return [VerdictRow(candidate=v.candidate, model=v.model, status=v.status, reason=v.reason,
+                       cost_per_call_usd=num(v.cost_per_call), score=num(v.score.estimate)) for v in d.verdicts]
