@@ -7,14 +7,20 @@ MODEL := .models/SmolLM2-135M-Instruct.Q4_1.gguf
 # multimodal library roughly halves that build.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: run test setup setup-test bench clean chromium
+.PHONY: run test test-fast setup setup-test bench clean chromium
 
 run: $(VENV)/.run-deps $(MODEL)
 	$(BIN)/harness run
 
 test: $(VENV)/.test-deps $(MODEL) chromium
+	$(BIN)/lint-imports --no-cache
 	@if [ "$$(id -u)" = 0 ]; then export HARNESS_REQUIRE_BROWSER=1; fi; \
 	$(BIN)/python -m pytest
+
+# The inner loop: everything but the tests that run the real local model (marked slow).
+test-fast: $(VENV)/.test-deps
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pytest -m "not slow"
 
 # The report's browser test renders reports/index.html in Debian's chromium (the browser
 # downloads of Playwright and Puppeteer do not work offline). CI runs as root and installs it.

@@ -27,13 +27,15 @@ class Candidate(BaseModel):
     model: str = Field(description="inspect-ai model name, provider/model (e.g. local/smollm2-135m-instruct)")
     id: str | None = Field(None, description="name shown in tables and routing; derived when omitted")
     prompt: str | None = Field(None, description="prompt variant name (see the task's `prompts`)")
-    max_tokens: int | None = Field(None, gt=0)
-    temperature: float | None = Field(None, ge=0, le=2)
-    top_p: float | None = Field(None, gt=0, le=1)
-    stop: list[str] | None = None
-    seed: int | None = None
-    cache_prompt: bool = False
-    model_args: dict[str, Any] = Field(default_factory=dict)
+    max_tokens: int | None = Field(None, gt=0, description="output token limit (the bill's upper bound per call)")
+    temperature: float | None = Field(None, ge=0, le=2, description="sampling temperature")
+    top_p: float | None = Field(None, gt=0, le=1, description="nucleus sampling")
+    stop: list[str] | None = Field(None, description="stop sequences: generation ends at the first of them")
+    seed: int | None = Field(None, description="sampling seed, where the provider takes one")
+    cache_prompt: bool = Field(False, description="cache the stable prefix (system prompt, few-shot turns): "
+                                                  "Anthropic cache_control, an OpenAI prompt_cache_key")
+    model_args: dict[str, Any] = Field(default_factory=dict, description="provider arguments (inspect-ai "
+                                                                          "get_model model_args), e.g. n_ctx")
 
     @property
     def provider(self) -> str:

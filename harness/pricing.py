@@ -53,11 +53,14 @@ class ExplicitPrice(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cache_read: float | None = Field(default=None, ge=0)
-    cache_write: float | None = Field(default=None, ge=0)
-    source: str = "suite prices"  # the suite loader sets e.g. "suite prices: evalsets/x.yaml"
+    input: float = Field(ge=0, description="USD per million input tokens")
+    output: float = Field(ge=0, description="USD per million output tokens")
+    cache_read: float | None = Field(default=None, ge=0, description="USD per million cached input tokens read "
+                                                                       "(default: the input price)")
+    cache_write: float | None = Field(default=None, ge=0, description="USD per million input tokens written to "
+                                                                        "the cache (default: the input price)")
+    # the suite loader sets e.g. "suite prices: evalsets/x.yaml"
+    source: str = Field("suite prices", description="where the price comes from (harness fills it in)")
 
 
 @dataclass(frozen=True)

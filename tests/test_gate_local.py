@@ -38,6 +38,7 @@ def gate(tmp_path: Path, reports: Path, head: dict, *extra: str):
                    "--junit", str(tmp_path / "gate.xml"), *extra, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_equivalent_configuration_passes(tmp_path, reports):
     proc = gate(tmp_path, reports, CAPPED, "--limit", "40")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -47,12 +48,14 @@ def test_equivalent_configuration_passes(tmp_path, reports):
     assert ET.parse(tmp_path / "gate.xml").getroot().get("failures") == "0"
 
 
+@pytest.mark.slow
 def test_too_few_samples_is_not_shown(tmp_path, reports):
     proc = gate(tmp_path, reports, CAPPED, "--limit", "10")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "not shown" in proc.stdout and "samples in all would settle it (now 10)" in proc.stdout
 
 
+@pytest.mark.slow
 def test_clearly_worse_candidate_is_proven_worse(tmp_path, reports):
     proc = gate(tmp_path, reports, SHORT, "--limit", "10")
     assert proc.returncode == 1, proc.stdout + proc.stderr

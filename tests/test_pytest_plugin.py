@@ -54,6 +54,7 @@ def test_eval_collects_one_item_per_task_and_routed_candidate(pytester: pytest.P
     swapped.stdout.fnmatch_lines(["*support.yaml::contact_extraction[[]few-shot-capped@gpt-4o[]]"])
 
 
+@pytest.mark.slow
 def test_eval_passes_for_a_candidate_that_meets_the_criteria(pytester: pytest.Pytester, reports: str) -> None:
     routing = write_table(pytester.path / "routing.json", {"contact_extraction": CAPPED}, DEFAULT)
     result = run(pytester, "--eval", "-k", "contact_extraction", "--eval-suite", SUPPORT,
@@ -62,6 +63,7 @@ def test_eval_passes_for_a_candidate_that_meets_the_criteria(pytester: pytest.Py
     result.assert_outcomes(passed=1, deselected=1)
 
 
+@pytest.mark.slow
 def test_eval_fails_readably_for_a_candidate_that_does_not(pytester: pytest.Pytester, reports: str) -> None:
     result = run(pytester, "--eval", "-k", "contact_extraction", "--eval-suite", SUPPORT,
                                            "--eval-model", "zero-shot-short", "--eval-limit", "10",

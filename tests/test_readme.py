@@ -13,8 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 
-def blocks(lang: str) -> list[str]:
-    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+RUNNING = (ROOT / "docs" / "running.md").read_text()
+
+
+def blocks(lang: str, text: str = README) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, flags=re.S)
 
 
 def test_opens_with_exactly_the_two_commands():
@@ -76,7 +79,7 @@ def test_select_and_routing_examples(tmp_path, monkeypatch, capsys):
 
 
 def test_sequential_example_parses(tmp_path):
-    (block,) = [b for b in blocks("yaml") if b.startswith("sequential:")]
+    (block,) = [b for b in blocks("yaml", RUNNING) if b.startswith("sequential:")]
     path = tmp_path / "s.yaml"
     path.write_text(block + "suite: p\ntasks:\n  - name: t\n    dataset: [{target: 1}]\n    prompt: x\n"
                     "    scorer: exact\n    candidates: [{model: openai/gpt-4o-mini}]\n")

@@ -17,6 +17,7 @@ from harness import routing
 from harness.results import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # the real local model, in subprocesses
 
 
 def harness(*args: str, cwd: Path = ROOT) -> subprocess.Popen:

@@ -8,6 +8,7 @@ def current_epoch() -> int:
 
     Epochs repeat the same request; their answers must be distinct journal entries.
     """
+    # inspect-ai 0.3.285 has no public accessor for the running sample; pinned, so this private import holds.
     from inspect_ai.log._samples import sample_active
 
     active = sample_active()

@@ -15,8 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput, ModelUsage
-from inspect_ai.model._model_call import ModelCall
+from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelCall, ModelOutput, ModelUsage
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from ..batch import BodySettings, RequestFailed, answer_now, final_error, make_request, response_text

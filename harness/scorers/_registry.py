@@ -24,31 +24,31 @@ class _Options(BaseModel):
 
 
 class ExactOptions(_Options):
-    ignore_case: bool = True
-    ignore_punctuation: bool = True
-    first_line: bool = True
+    ignore_case: bool = Field(True, description="compare case-insensitively")
+    ignore_punctuation: bool = Field(True, description="drop punctuation before comparing")
+    first_line: bool = Field(True, description="compare only the output's first non-empty line")
 
 
 class IncludesOptions(_Options):
-    ignore_case: bool = True
-    ignore_punctuation: bool = False
+    ignore_case: bool = Field(True, description="compare case-insensitively")
+    ignore_punctuation: bool = Field(False, description="drop punctuation before comparing")
 
 
 class RegexOptions(_Options):
-    pattern: str
-    ignore_case: bool = True
+    pattern: str = Field(description="regular expression; its first group (or the whole match) is compared")
+    ignore_case: bool = Field(True, description="compare case-insensitively")
 
 
 class NumericOptions(_Options):
-    tolerance: float = Field(0.0, ge=0)
-    relative_tolerance: float = Field(0.0, ge=0)
-    pick: Literal["first", "last"] = "first"
+    tolerance: float = Field(0.0, ge=0, description="absolute difference accepted")
+    relative_tolerance: float = Field(0.0, ge=0, description="difference accepted, as a share of the target")
+    pick: Literal["first", "last"] = Field("first", description="which number of the output is the answer")
 
 
 class JsonFieldsOptions(_Options):
-    fields: list[str] | None = None
-    partial: bool = True
-    tolerance: float = Field(0.0, ge=0)
+    fields: list[str] | None = Field(None, description="the fields compared (default: every field of the target)")
+    partial: bool = Field(True, description="score the share of matching fields; false: 1 only when all match")
+    tolerance: float = Field(0.0, ge=0, description="absolute difference accepted for numeric fields")
 
 
 class F1Options(_Options):

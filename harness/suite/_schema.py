@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..scorers import SCORERS
 from ._format import SuiteFile, TaskFields
 
 SCHEMA_ID = "https://harness.invalid/suite.schema.json"  # an identifier, never fetched
@@ -45,6 +46,11 @@ def markdown_reference() -> str:
     for name in order + sorted(set(defs) - set(order) - {"TaskFields"}):
         if name in defs:
             lines += _section(name, defs[name], defs)
+    lines += ["## Scorers", "", "`scorer: name`, or `scorer: {type: name, option: value, ...}`:", ""]
+    for kind in SCORERS.values():
+        options = kind.options.model_json_schema()
+        lines += [f"### `{kind.name}`", "", f"{kind.summary}.", ""]
+        lines += _fields(options) if options.get("properties") else ["No options.", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -52,8 +58,12 @@ def _section(name: str, schema: dict[str, Any], defs: dict[str, Any]) -> list[st
     out = [f"## {name}", ""]
     if schema.get("description"):
         out += [" ".join(schema["description"].split()), ""]
+    return out + _fields(schema)
+
+
+def _fields(schema: dict[str, Any]) -> list[str]:
     required = set(schema.get("required", []))
-    out += ["| field | type | default | meaning |", "|---|---|---|---|"]
+    out = ["| field | type | default | meaning |", "|---|---|---|---|"]
     for field, spec in schema.get("properties", {}).items():
         default = "required" if field in required else _default(spec)
         text = " ".join(spec.get("description", "").split()).replace("|", "\\|")
@@ -64,10 +74,13 @@ def _section(name: str, schema: dict[str, Any], defs: dict[str, Any]) -> list[st
 def _type(spec: dict[str, Any]) -> str:
     if "$ref" in spec:
         name = spec["$ref"].rsplit("/", 1)[-1]
+        name = "Task" if name == "TaskFields" else name  # `defaults:` takes a task's fields
         return f"[{name}](#{name.lower()})"
     if "anyOf" in spec:
         kinds = [_type(s) for s in spec["anyOf"] if s.get("type") != "null"]
         return " or ".join(dict.fromkeys(kinds))
+    if "enum" in spec:
+        return " or ".join(f"`{v}`" for v in spec["enum"])
     kind = spec.get("type")
     if kind == "array":
         return f"list of {_type(spec.get('items', {}))}"
@@ -80,7 +93,7 @@ def _type(spec: dict[str, Any]) -> str:
 
 
 def _default(spec: dict[str, Any]) -> str:
-    if "default" not in spec:
-        return ""
-    value = spec["default"]
-    return "–" if value is None else f"`{json.dumps(value)}`"
+    value = spec.get("default")
+    if value is None or (isinstance(value, dict) and not any(v is not None for v in value.values())):
+        return "–"  # unset, or a section whose every field is unset
+    return f"`{json.dumps(value)}`"
