@@ -16,7 +16,6 @@ benchmark, run with `--only select-speed`.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Callable

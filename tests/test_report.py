@@ -9,9 +9,7 @@ import base64
 import hashlib
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -21,7 +19,6 @@ from harness import report, results, routing
 from harness.cli import main
 from harness.report import _data, _plots, _render
 from harness.report._script import SORT_JS
-from harness.select import Criteria, select
 
 
 @pytest.fixture(scope="module")

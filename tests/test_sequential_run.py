@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from _batch_support import PRICES, WORDS, env, harness, results, write_suite  # noqa: F401
 from _gate_data import task_route, write_table
 

@@ -1,7 +1,6 @@
 """Cells: seeded subsets, prompt rendering, and offline runs of inspect's mockllm."""
 
 import socket
-from pathlib import Path
 
 import pytest
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from ..candidates import Candidate
 from ..routing import Route
 from ._gate import Change, GateResult
-from ._verdict import SAFE, Judgement
+from ._verdict import NOT_GATED, SAFE, Judgement
 
-MARKS = {SAFE: "✅", "not gated": "⚠️"}  # everything else that fails: ❌
+MARKS = {SAFE: "✅", NOT_GATED: "⚠️"}  # everything else that fails: ❌
 MARKER = "<!-- harness-gate -->"  # lets a CI job find and update its own earlier comment
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from .. import stats
 from ..criteria import Criteria
 from ..results import per_sample
-from ..select import Track, TrackState, is_sequential, settle_text, tracks
+from ..select import Track, is_sequential, settle_text, tracks
 
 TEXT_LIMIT = 160  # characters of a sample's input/output/target shown in a failure
 

@@ -4,10 +4,11 @@ One small private module per scorer, as inspect-ai lays out its own; the
 registry maps suite names to functions and their options.
 """
 
+from typing import Any
+
 from ._exact import exact
 from ._f1 import f1
 from ._includes import includes
-from ._inspect import harness_scorer
 from ._json_fields import first_json_object, json_fields
 from ._numeric import extract_numbers, numeric
 from ._regex import regex
@@ -17,3 +18,13 @@ __all__ = [
     "SCORERS", "exact", "extract_numbers", "f1", "first_json_object", "harness_scorer",
     "includes", "json_fields", "numeric", "regex", "score_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The inspect-ai adapter loads inspect's scorer stack (about a second); validating a suite or
+    # `harness status` needs only the registry, so the adapter loads when a task is built.
+    if name == "harness_scorer":
+        from ._inspect import harness_scorer
+
+        return harness_scorer
+    raise AttributeError(f"module 'harness.scorers' has no attribute {name!r}")
