@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import urllib.request
 import anthropic
 import openai
 import pytest
+from _batch_support import env, harness, results, write_suite  # noqa: F401
 
 from harness.testing import (
     FakeProviders,
@@ -412,3 +414,79 @@ def test_cli_serves_both_providers() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# --- generation bounds: max_tokens and stop sequences --------------------------
+
+TEN = "one two three four five six seven eight nine ten"
+
+
+def test_anthropic_max_tokens_and_stop_sequences_bound_the_answer(fake: FakeProviders) -> None:
+    fake.script.answer = fixed(TEN)
+
+    def ask(**bounds) -> tuple:
+        m = claude(fake).messages.create(model="claude-x", messages=USER_X, **{"max_tokens": 64, **bounds})
+        return m.content[0].text, m.stop_reason, m.stop_sequence, m.usage.output_tokens
+
+    assert ask(max_tokens=4) == ("one two three four", "max_tokens", None, 4)
+    assert ask(stop_sequences=["seven", " fi"]) == ("one two three four", "stop_sequence", " fi", 4)  # the earliest
+    assert ask(max_tokens=3, stop_sequences=["five"]) == ("one two three", "max_tokens", None, 3)  # the limit came first
+    assert ask(max_tokens=10) == (TEN, "end_turn", None, 10)
+    assert ask(stop_sequences=["eleven"]) == (TEN, "end_turn", None, 10)
+
+
+def test_openai_max_tokens_and_stop_bound_the_answer(fake: FakeProviders) -> None:
+    fake.script.answer = fixed(TEN)
+
+    def ask(**bounds) -> tuple:
+        c = gpt(fake).chat.completions.create(model="gpt-x", messages=USER_X, **bounds)
+        assert c.usage is not None
+        return c.choices[0].message.content, c.choices[0].finish_reason, c.usage.completion_tokens
+
+    assert ask(max_tokens=4) == ("one two three four", "length", 4)
+    assert ask(max_completion_tokens=3, max_tokens=9) == ("one two three", "length", 3)  # the newer field wins
+    assert ask(stop=" five") == ("one two three four", "stop", 4)
+    assert ask(stop=["nine", "six"]) == ("one two three four five ", "stop", 5)
+    assert ask() == (TEN, "stop", 10)
+
+
+def test_batch_items_are_bounded_like_sync_calls(fake: FakeProviders, clock: ManualClock) -> None:
+    fake.script.answer = fixed(TEN)
+    bounds = {"anthropic": [("cut", {"max_tokens": 4}), ("stop", {"stop_sequences": [" six"]}), ("whole", {})],
+              "openai": [("cut", {"max_completion_tokens": 4}), ("stop", {"stop": [" six"]}), ("whole", {})]}
+    a, o = claude(fake), gpt(fake)
+    params = {"model": "claude-x", "max_tokens": 16, "messages": USER_X}
+    a_batch = a.messages.batches.create(requests=[{"custom_id": c, "params": {**params, **b}}
+                                                  for c, b in bounds["anthropic"]])
+    body = {"model": "gpt-x", "messages": USER_X}
+    lines = [{**o_line(c, "x"), "body": {**body, **b}} for c, b in bounds["openai"]]
+    o_batch = start_batch(o, upload(o, lines))
+    clock.advance(60)
+    messages = {r.custom_id: r.result.message for r in a.messages.batches.results(a_batch.id)}
+    assert {c: (m.content[0].text, m.stop_reason, m.stop_sequence, m.usage.output_tokens)
+            for c, m in messages.items()} == {"cut": ("one two three four", "max_tokens", None, 4),
+                                              "stop": ("one two three four five", "stop_sequence", " six", 5),
+                                              "whole": (TEN, "end_turn", None, 10)}
+    done = o.batches.retrieve(o_batch)
+    completions = {line["custom_id"]: openai.types.chat.ChatCompletion.model_validate(line["response"]["body"])
+                   for line in jsonl_lines(o.files.content(done.output_file_id).text)}
+    assert {c: (r.choices[0].message.content, r.choices[0].finish_reason, r.usage.completion_tokens)
+            for c, r in completions.items()} == {"cut": ("one two three four", "length", 4),
+                                                 "stop": ("one two three four five", "stop", 5),
+                                                 "whole": (TEN, "stop", 10)}
+    assert done.usage.output_tokens == 4 + 5 + 10
+
+
+@pytest.mark.parametrize("mode", [[], ["--no-batch"]], ids=["batch", "sync"])
+@pytest.mark.parametrize("model", ["anthropic/claude-x", "openai/gpt-x"])
+def test_a_run_costs_no_more_than_its_estimate_when_answers_outgrow_max_tokens(env, tmp_path, capsys, model, mode):
+    # 100 samples: `harness estimate` prints 4 decimals, and the bound must be far above that rounding.
+    env(Script(answer=fixed(TEN)))
+    suite = write_suite(tmp_path / "suite.yaml", [{"id": "short", "model": model, "max_tokens": 4}], n=100)
+    assert harness("estimate", str(suite), *mode) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if " short " in line]
+    bound = float(re.findall(r"\$([\d.]+)", row)[0])
+    assert harness("run", str(suite), "--reports", str(tmp_path / "r"), "--display", "none", *mode) == 0
+    df = results(tmp_path / "r")
+    assert len(df) == 100 and (df["output_tokens"] <= 4).all() and (df["output_tokens"] > 0).all()
+    assert 0 < df["cost_usd"].sum() <= bound

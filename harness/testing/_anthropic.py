@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._bounds import Bounded
 from ._calls import Item, Usage
 from ._state import Route, State, route
 from ._usage import anthropic_blocks
@@ -63,8 +64,8 @@ def create_message(state: State, request: Request, match: re.Match[str]) -> Resp
         time.sleep(delay)
     state.counters.record_generation("anthropic", body)
     with state.lock:
-        text, usage = state.generate(item)
-        return json_response(200, _message(state, body, text, usage, "standard"))
+        answer, usage = state.generate(item)
+        return json_response(200, _message(state, body, answer, usage, "standard"))
 
 
 def count_tokens(state: State, request: Request, match: re.Match[str]) -> Response:
@@ -72,15 +73,18 @@ def count_tokens(state: State, request: Request, match: re.Match[str]) -> Respon
     return json_response(200, {"input_tokens": sum(b.tokens for b in anthropic_blocks(body))})
 
 
-def _message(state: State, body: dict[str, Any], text: str, usage: Usage, tier: str) -> dict[str, Any]:
+_STOP_REASONS = {"end": "end_turn", "limit": "max_tokens", "stop_sequence": "stop_sequence"}
+
+
+def _message(state: State, body: dict[str, Any], answer: Bounded, usage: Usage, tier: str) -> dict[str, Any]:
     return {
         "id": state.ids.next("msg_"),
         "type": "message",
         "role": "assistant",
         "model": body["model"],
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": "end_turn",
-        "stop_sequence": None,
+        "content": [{"type": "text", "text": answer.text}],
+        "stop_reason": _STOP_REASONS[answer.reason],
+        "stop_sequence": answer.stop_sequence,
         "usage": anthropic_usage(usage, tier),
     }
 
@@ -192,8 +196,8 @@ def _result(state: State, batch: _Batch, item: Item) -> dict[str, Any] | None:
         return _errored(400, batch.invalid[item.custom_id])
     fault = state.script.item_fault(item)
     if fault is None:
-        text, usage = state.generate(item)
-        return {"type": "succeeded", "message": _message(state, item.body, text, usage, "batch")}
+        answer, usage = state.generate(item)
+        return {"type": "succeeded", "message": _message(state, item.body, answer, usage, "batch")}
     if fault.kind == "error":
         return _errored(fault.status, fault.message or f"scripted error {fault.status}")
     if fault.kind == "missing":

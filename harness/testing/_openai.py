@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._openai_files import cursor_page, find_file, store_file
+from ._bounds import Bounded
 from ._calls import Item, Usage
 from ._state import Route, State, route
 from ._wire import ApiError, Request, Response, int_param, json_response, jsonl, openai_error_body, request_id, unix
@@ -53,11 +54,15 @@ def create_chat_completion(state: State, request: Request, match: re.Match[str])
         time.sleep(delay)
     state.counters.record_generation("openai", body)
     with state.lock:
-        text, usage = state.generate(item)
-        return json_response(200, _completion(state, body, text, usage))
+        answer, usage = state.generate(item)
+        return json_response(200, _completion(state, body, answer, usage))
 
 
-def _completion(state: State, body: dict[str, Any], text: str, usage: Usage) -> dict[str, Any]:
+# A stop sequence is a "stop" to OpenAI, and which one matched is not reported.
+_FINISH_REASONS = {"end": "stop", "limit": "length", "stop_sequence": "stop"}
+
+
+def _completion(state: State, body: dict[str, Any], answer: Bounded, usage: Usage) -> dict[str, Any]:
     choices = int(body.get("n") or 1)
     return {
         "id": state.ids.next("chatcmpl-"),
@@ -67,9 +72,9 @@ def _completion(state: State, body: dict[str, Any], text: str, usage: Usage) -> 
         "choices": [
             {
                 "index": i,
-                "message": {"role": "assistant", "content": text, "refusal": None},
+                "message": {"role": "assistant", "content": answer.text, "refusal": None},
                 "logprobs": None,
-                "finish_reason": "stop",
+                "finish_reason": _FINISH_REASONS[answer.reason],
             }
             for i in range(choices)
         ],
@@ -201,8 +206,8 @@ def _finish(state: State, batch: _Batch, now: float, cancelled: bool) -> None:
         fault = None if cancelled else state.script.item_fault(item)
         kind = "canceled" if cancelled else (fault.kind if fault else "ok")
         if kind == "ok":
-            text, usage = state.generate(item)
-            output.append(_line(state, item, 200, _completion(state, item.body, text, usage)))
+            answer, usage = state.generate(item)
+            output.append(_line(state, item, 200, _completion(state, item.body, answer, usage)))
             _add_usage(batch.usage, usage)
         elif kind == "missing":  # counted as completed; no line anywhere
             batch.counts["completed"] += 1

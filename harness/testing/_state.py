@@ -7,8 +7,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
-from ._counters import Counters
+from ._bounds import Bounded, bound
 from ._calls import Call, Item, Usage
+from ._counters import Counters
 from ._script import Script
 from ._wire import Ids, Request, Response
 
@@ -40,11 +41,16 @@ class State:
     def now(self) -> float:
         return self.script.clock.now()
 
-    def generate(self, item: Item) -> tuple[str, Usage]:
-        """Ask the script for the answer and the usage of one generation."""
-        text = self.script.answer(item.provider, item.model, item.body)
-        usage = self.script.usage(Call(item, text, self.now()))
-        return text, usage
+    def generate(self, item: Item) -> tuple[Bounded, Usage]:
+        """The answer of one generation (sync call or batch item) and its usage.
+
+        The request's bounds cut the script's answer before usage is counted: usage must count
+        what the client receives, or offline costs exceed the estimate's `max_tokens` bound.
+        """
+        answer = self.script.answer(item.provider, item.model, item.body)
+        bounded = bound(item.provider, item.body, answer)
+        usage = self.script.usage(Call(item, bounded.text, self.now()))
+        return bounded, usage
 
 
 Handler = Callable[[State, Request, "re.Match[str]"], Response]
