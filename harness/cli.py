@@ -36,31 +36,35 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(required=True, metavar="COMMAND")
     reports = _options(("--reports", dict(type=Path, default=Path("reports"), help="output folder (default: reports)")))
     display = _options(("--display", dict(choices=DISPLAYS, help="inspect-ai progress display")))
-    samples = _options(("--limit", dict(type=int, help="seeded random subset of N samples per task")),
+    samples = _options(("--limit", dict(type=_positive, metavar="N", help="seeded random subset of N samples per task")),
                        ("--full", dict(action="store_true", help="every sample, ignoring the suites' `sample:`")))
     matrix = _options(("suites", dict(nargs="*", type=Path, help="suite files (default: evalsets/*.yaml)")),
                       ("--tasks", dict(nargs="+", help="only these tasks")),
                       ("--candidates", dict(nargs="+", help="only these candidate ids")))
     results = _options(("--results", dict(type=Path, default=Path("reports/results.parquet"),
                                           help="CSV or Parquet results")))
+    dupes = _options(("--average-duplicates", dict(action="store_true", help="average results rows that repeat a "
+                                                   "(task, candidate, sample_id, epoch) instead of refusing them")))
 
     run = sub.add_parser("run", parents=[matrix, samples, reports, display],
                          help="evaluate the task × candidate matrix of one or more suites")
     run.add_argument("--no-batch", action="store_true", help="API candidates: synchronous calls, not the batch APIs")
     run.add_argument("--detach", action="store_true", help="submit the API batches and exit (then `harness collect`)")
-    run.add_argument("--max-cost", type=float, metavar="USD", help="refuse (or stop) when API spend could exceed this")
+    run.add_argument("--max-cost", type=_bounded(float, low=0), metavar="USD", help="refuse (or stop) when API spend could exceed this")
     run.add_argument("--sequential", action="store_true",
                      help="evaluate in rounds and stop each candidate once decided (anytime-valid; docs/sequential.md)")
     run.add_argument("--round", type=_positive, metavar="N",
                      help="samples per round of a sequential run (default: the suite's, else 50)")
     run.set_defaults(func=_cmd_run)
 
-    col = sub.add_parser("collect", parents=[reports, display],
+    found = _options(("--reports", dict(type=Path, help="the run's output folder (default: reports, else the folder "
+                                                        "the last `harness run` here wrote to)")))
+    col = sub.add_parser("collect", parents=[found, display],
                          help="fetch finished API batches and complete the last `harness run`")
     col.add_argument("--wait", action="store_true", help="poll until every batch has finished")
     col.set_defaults(func=_cmd_collect)
 
-    st = sub.add_parser("status", parents=[reports], help="API batches in flight and the spend recorded so far")
+    st = sub.add_parser("status", parents=[found], help="API batches in flight and the spend recorded so far")
     st.add_argument("--offline", action="store_true", help="do not ask the providers, show the journal only")
     st.set_defaults(func=_cmd_status)
 
@@ -69,18 +73,19 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--no-batch", action="store_true", help="price synchronous calls instead of batches")
     est.set_defaults(func=_cmd_estimate)
 
-    sel = sub.add_parser("select", parents=[results],
+    sel = sub.add_parser("select", parents=[results, dupes],
                          help="pick the cheapest passing candidate per task from any results file")
     sel.add_argument("--suite", type=Path, nargs="+", help="suites whose criteria and traffic apply")
     sel.add_argument("--reference", help="reference candidate (overrides the suites)")
-    sel.add_argument("--max-drop", type=float, help="non-inferiority margin against the reference")
-    sel.add_argument("--min-score", type=float, help="minimum score (lower confidence bound)")
-    sel.add_argument("--alpha", type=float, help="family-wise error rate per task (default 0.05)")
-    sel.add_argument("--traffic", type=float, help="calls per month, for every task without its own")
+    sel.add_argument("--max-drop", type=_fraction, help="non-inferiority margin against the reference (0 to 1)")
+    sel.add_argument("--min-score", type=_fraction, help="minimum score (lower confidence bound, 0 to 1)")
+    sel.add_argument("--alpha", type=_bounded(float, low=0, high=0.5, low_open=True),
+                     help="family-wise error rate per task (default 0.05)")
+    sel.add_argument("--traffic", type=_bounded(float, low=0), help="calls per month, for every task without its own")
     sel.add_argument("--out", type=Path, default=Path("reports/routing.json"), help="routing table to write")
     sel.set_defaults(func=_cmd_select)
 
-    gate = sub.add_parser("gate", parents=[samples, reports, display],
+    gate = sub.add_parser("gate", parents=[samples, reports, display, dupes],
                           help="CI: is every route change between two routing tables safe? (exit 0/1/2)")
     gate.add_argument("--base", type=Path, required=True, help="routing table before the change (e.g. from main)")
     gate.add_argument("--head", type=Path, required=True, help="routing table after the change")
@@ -93,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     gate.add_argument("--batch", action="store_true", help="API candidates through the batch APIs (half price, slow)")
     gate.set_defaults(func=_cmd_gate)
 
-    rep = sub.add_parser("report", parents=[results],
+    rep = sub.add_parser("report", parents=[results, dupes],
                          help="write the HTML report (index.html) from results and the routing table")
     rep.add_argument("--routing", type=Path, help="routing table (default: reports/routing.json when it exists)")
     rep.add_argument("--out", type=Path, default=Path("reports"), help="folder for index.html (default: reports)")
@@ -128,14 +133,27 @@ def _options(*specs: tuple[str, dict]) -> argparse.ArgumentParser:
     return parent
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
+def _bounded(cast: type, low: float | None = None, high: float | None = None, low_open: bool = False):
+    """An argparse type: a finite number within bounds, else a usage error (exit 2) that says the range."""
+    kind = "whole number" if cast is int else "number"
+    want = " and ".join(x for x in (None if low is None else f"{'>' if low_open else '>='} {low:g}",
+                                     None if high is None else f"<= {high:g}") if x)
+
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind}, got {text!r}") from None
+        if value != value or value in (float("inf"), float("-inf")) or (low is not None and (
+                value < low or (low_open and value == low))) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected a {kind} {want}, got {text!r}")
+        return value
+
+    return parse
+
+
+_positive = _bounded(int, low=1)
+_fraction = _bounded(float, low=0, high=1)
 
 
 def _settings(args: argparse.Namespace):
@@ -157,8 +175,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_collect(args: argparse.Namespace) -> int:
     from .pipeline import Submitted, collect
+    from .run import find_reports
 
-    done = collect(args.reports, wait=args.wait, display=args.display)
+    reports, note = find_reports(args.reports)
+    if note:
+        print(f"harness: {note}")
+    done = collect(reports, wait=args.wait, display=args.display)
     if isinstance(done, Submitted):
         print(done.text())
     return 0
@@ -166,8 +188,12 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from .batch import status
+    from .run import find_reports
 
-    print(status(args.reports / "journal.sqlite", refresh=not args.offline))
+    reports, note = find_reports(args.reports)
+    if note:
+        print(f"harness: {note}")
+    print(status(reports / "journal.sqlite", refresh=not args.offline))
     return 0
 
 
@@ -183,7 +209,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
 
     overrides = Overrides(reference=args.reference, max_drop=args.max_drop, min_score=args.min_score,
                           alpha=args.alpha, traffic=args.traffic)
-    made = select_results(args.results, args.suite, overrides, args.out)
+    made = select_results(args.results, args.suite, overrides, args.out, args.average_duplicates)
     print(made.text())
     if made.table is not None:
         print(f"\nrouting table -> {args.out}")
@@ -195,7 +221,8 @@ def _cmd_gate(args: argparse.Namespace) -> int:
 
     result = run_gate(GateOptions(base=args.base, head=args.head, suites=args.suite, results=args.results,
                                   reports=args.reports, limit=args.limit, full=args.full,
-                                  allow_removed=args.allow_removed, display=args.display, batch=args.batch))
+                                  allow_removed=args.allow_removed, display=args.display, batch=args.batch,
+                                  average_duplicates=args.average_duplicates))
     print(console(result))
     for path in write(result, args.markdown, args.junit):
         print(f"-> {path}")
@@ -211,7 +238,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     elif routing is None:
         print("harness: no routing table at reports/routing.json: the report shows scores without decisions",
               file=sys.stderr)
-    print(f"report -> {build(args.results, routing, args.out)}")
+    notes: list[str] = []
+    page = build(args.results, routing, args.out, average_duplicates=args.average_duplicates, notes=notes)
+    for note in notes:
+        print(f"note: {note}")
+    print(f"report -> {page}")
     return 0
 
 

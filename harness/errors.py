@@ -48,3 +48,17 @@ class InputError(HarnessError):
         lines = [f"{self.title}: {len(self.problems)} problem(s)"]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+def spans(numbers: list[int], most: int = 8) -> str:
+    """2, 3, 4, 7, 9, 10 -> "2-4, 7, 9-10"; after `most` runs, "..." and the last number."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    text = [f"{a}-{b}" if b > a else str(a) for a, b in runs[:most]]
+    if len(runs) > most:
+        text.append(f"..., {runs[-1][1]}")
+    return ", ".join(text)

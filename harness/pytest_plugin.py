@@ -39,12 +39,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--eval-routing", dest="harness_eval_routing", metavar="FILE",
                 help="routing table whose routes are tested (default: reports/routing.json when it exists, "
                      "else each task's reference)")
-    g.addoption("--eval-limit", type=int, dest="harness_eval_limit", metavar="N",
+    g.addoption("--eval-limit", type=_positive, dest="harness_eval_limit", metavar="N",
                 help="seeded random subset of N samples per task (default: the suite's `sample:`)")
     g.addoption("--eval-model", dest="harness_eval_model", metavar="MODEL_OR_ID",
                 help="test this instead of the routed candidate: a candidate id, or provider/model")
     g.addoption("--eval-reports", dest="harness_eval_reports", metavar="DIR",
                 help="inspect logs and the journal (default: reports under the rootdir)")
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -62,7 +70,10 @@ def _suite_paths(config: pytest.Config) -> list[Path]:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("harness_eval"):
         return
-    for path in _suite_paths(config):
+    paths = _suite_paths(config)
+    _check_paths(config, paths)
+    start = len(items)
+    for path in paths:
         # A suite outside the rootdir gets its absolute path as node id (pytest would write "::name").
         outside = not path.resolve().is_relative_to(config.rootpath)
         collector = EvalSuite.from_parent(session, path=path, **({"nodeid": str(path.resolve())} if outside else {}))
@@ -71,6 +82,34 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         collector.ihook.pytest_collectreport(report=report)
         if report.passed:
             items.extend(x for x in report.result if isinstance(x, pytest.Item))
+    _check_model(config, [x for x in items[start:] if isinstance(x, EvalItem)], paths)
+
+
+def _check_paths(config: pytest.Config, paths: list[Path]) -> None:
+    """A suite or routing table that is not there fails the session: a CI job must not go green on a typo."""
+    missing = [p for p in paths if not p.is_file()]
+    if missing or not paths:
+        found = sorted((config.rootpath / "evalsets").glob("*.yaml"))
+        raise pytest.UsageError(f"harness: {'no suite file at ' + ', '.join(map(str, missing)) if missing else 'no suites'}"
+                                f" (suites in {config.rootpath / 'evalsets'}: "
+                                f"{', '.join(p.name for p in found) or 'none'}); pass --eval-suite FILE")
+    given = config.getoption("harness_eval_routing")
+    if given and not Path(config.invocation_params.dir, given).is_file():
+        default = config.rootpath / "reports" / "routing.json"
+        raise pytest.UsageError(f"harness: --eval-routing {given}: no such file"
+                                + (f" (there is {default})" if default.is_file() else "")
+                                + "; write one with `harness run` or `harness select`")
+
+
+def _check_model(config: pytest.Config, items: list[EvalItem], paths: list[Path]) -> None:
+    model = config.getoption("harness_eval_model")
+    if not model or "/" in model or not items:
+        return
+    known = sorted({c.label() for item in items for c in item.task.candidates})
+    if model not in known:
+        raise pytest.UsageError(f"harness: --eval-model {model!r} is not a candidate of any task in "
+                                f"{', '.join(p.name for p in paths)} (candidates: {', '.join(known)}); give a "
+                                "candidate id, or provider/model to test the routed configuration on another model")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -174,8 +213,8 @@ class EvalItem(pytest.Item):
     def runtest(self) -> None:
         from . import gate
 
-        if self.problem:
-            pytest.skip(self.problem)
+        if self.problem:  # a failure, not a skip: a typo must not let a CI job go green
+            pytest.fail(self.problem, pytrace=False)
         why = gate.runnable_problem(self.task, self.candidate)
         if why is not None:  # e.g. a default route whose prompt variant this task does not define
             pytest.skip(why)

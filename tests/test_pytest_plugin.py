@@ -84,11 +84,36 @@ def test_eval_fails_readably_for_a_candidate_that_does_not(pytester: pytest.Pyte
     assert "Traceback" not in out and "def runtest" not in out  # a verdict, not a stack trace
 
 
-def test_eval_model_that_is_not_a_candidate_is_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
-    result = run(pytester, "--eval", "-k", "ticket_routing", "--eval-suite", SUPPORT,
-                                           "--eval-model", "nope", "-rs")
-    result.assert_outcomes(skipped=1, deselected=1)
-    result.stdout.fnmatch_lines(["*--eval-model 'nope' is not a candidate of task 'ticket_routing'*"])
+def test_eval_model_that_is_no_candidate_fails_the_session_with_the_candidates(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--eval", "-k", "ticket_routing", "--eval-suite", SUPPORT, "--eval-model", "nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--eval-model 'nope' is not a candidate of any task in support.yaml "
+                                 "(candidates: few-shot, *zero-shot*)*"])
+
+
+def test_eval_model_of_another_task_fails_the_item_not_skips_it(pytester: pytest.Pytester) -> None:
+    # zero-shot-short is a candidate of contact_extraction only: ticket_routing's item must fail, not skip
+    result = run(pytester, "--eval", "-k", "ticket_routing", "--eval-suite", SUPPORT, "--eval-model",
+                 "zero-shot-short")
+    result.assert_outcomes(failed=1, deselected=1)
+    result.stdout.fnmatch_lines(["*--eval-model 'zero-shot-short' is not a candidate of task 'ticket_routing'*"])
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--eval-suite", "nosuch.yaml", "*harness: no suite file at *nosuch.yaml*pass --eval-suite FILE*"),
+    ("--eval-routing", "nosuch.json", "*harness: --eval-routing nosuch.json: no such file*"),
+])
+def test_eval_with_a_missing_file_fails_the_session(pytester: pytest.Pytester, option, value, message) -> None:
+    args = ["--eval", option, value] + (["--eval-suite", SUPPORT] if option != "--eval-suite" else [])
+    result = run(pytester, *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_eval_limit_must_be_positive(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--eval", "--eval-suite", SUPPORT, "--eval-limit", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--eval-limit: expected a whole number >= 1, got '0'*"])
 
 
 def test_broken_suite_is_a_collection_error_without_traceback(pytester: pytest.Pytester) -> None:

@@ -157,8 +157,9 @@ def test_the_benchmark_simulates_the_same_rule_the_run_loop_applies():
 def test_clustered_task_says_the_sequential_tests_do_not_model_clusters():
     rng = np.random.default_rng(12)
     ref, (a,) = _correlated(rng, 0.8, [0.8])
-    df = _frame([{**row, "cluster": f"c{i % 7}"}
-                 for i, row in enumerate(_rows("ref", ref, 1.0, 2) + _rows("a", a, 0.1, 2))])
+    # a sample's cluster is the same for every candidate (the same document, the same template)
+    df = _frame([{**row, "cluster": f"c{int(row['sample_id'][1:]) % 7}"}
+                 for row in _rows("ref", ref, 1.0, 2) + _rows("a", a, 0.1, 2)])
     notes = select.decide_task(df, "t", select.Criteria(max_drop=0.05, reference="ref"), None).notes
     assert any("7 clusters are not modelled" in n for n in notes)
     plain = select.decide_task(df.assign(cluster=None), "t", select.Criteria(max_drop=0.05, reference="ref"), None)

@@ -56,6 +56,7 @@ class GateOptions:
     allow_removed: bool = False
     display: str | None = None
     batch: bool = False  # API candidates: synchronous calls by default, a CI job waits for them
+    average_duplicates: bool = False  # --results rows that repeat a key are averaged instead of refused
 
 
 @dataclass
@@ -100,7 +101,7 @@ class GateResult:
 
 def run_gate(opts: GateOptions, say: Callable[[str], None] = print) -> GateResult:
     base, head = _load_tables(opts.base, opts.head)
-    suites, df = _inputs(opts)
+    suites, df = _inputs(opts, say)
     index = ev.index_tasks(suites)
     changes, unchanged = diff(base, head, list(index))
     plans = [_plan(c, index, df, base, head, opts) for c in changes]
@@ -127,7 +128,7 @@ def _load_tables(base: Path, head: Path) -> tuple[RoutingTable, RoutingTable]:
     return tables[0], tables[1]
 
 
-def _inputs(opts: GateOptions) -> tuple[list[Suite], pd.DataFrame | None]:
+def _inputs(opts: GateOptions, say: Callable[[str], None]) -> tuple[list[Suite], pd.DataFrame | None]:
     paths = opts.suites if opts.suites is not None else sorted(Path("evalsets").glob("*.yaml"))
     missing = [p for p in paths if not Path(p).is_file()]
     if missing:
@@ -136,7 +137,13 @@ def _inputs(opts: GateOptions) -> tuple[list[Suite], pd.DataFrame | None]:
     if not paths and opts.results is None:
         find_suites(None)  # says where it looked, and what to pass instead
     suites = load_suites([Path(p) for p in paths]) if paths else []
-    return suites, results.load(opts.results) if opts.results else None
+    if opts.results is None:
+        return suites, None
+    notes: list[str] = []
+    df = results.load(opts.results, average_duplicates=opts.average_duplicates, notes=notes)
+    for note in notes:
+        say(f"harness gate: note: {note}")
+    return suites, df
 
 
 def same_route(a: Route, b: Route) -> bool:

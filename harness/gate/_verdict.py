@@ -12,6 +12,7 @@ multiplicity adjustment is needed). A task is its own family, as in `harness sel
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -24,6 +25,9 @@ from ..results import per_sample
 from ..select import Track, is_sequential, settle_text, tracks
 
 TEXT_LIMIT = 160  # characters of a sample's input/output/target shown in a failure
+# Every line boundary str.splitlines() knows: a CI log viewer, a terminal or a Markdown renderer may
+# each break on another subset, and a sample's text (or a message) must stay on its line in all of them.
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 class GateStatus(StrEnum):
@@ -45,11 +49,19 @@ FAILING = (WORSE, BELOW, NOT_SHOWN)
 
 @dataclass(frozen=True)
 class FailedSample:
+    """A sample the new route got wrong, as the reports show it: each text one line of at most
+    TEXT_LIMIT characters, however it was built, so a model's 100 kB answer cannot fill a PR comment
+    past GitHub's size limit. Escaping for each output happens where it is written (`_report`)."""
+
     sample_id: str
     score: float
     input: str
     output: str
     target: str
+
+    def __post_init__(self) -> None:
+        for name in ("sample_id", "input", "output", "target"):
+            object.__setattr__(self, name, _clip(getattr(self, name)))
 
 
 @dataclass
@@ -189,7 +201,7 @@ def _noninferiority(ni: stats.OneSidedTest, diff: stats.Interval, c: Criteria, n
         return WORSE, f"proven worse than {old}: {numbers}, upper bound {diff.high:+.3f} below -{c.margin:.3f}", None
     needed = ni.samples_needed()
     return NOT_SHOWN, (f"non-inferiority to {old} not shown at alpha {c.alpha:g}: {numbers}, lower bound "
-                       f"{ni.lower_bound:+.3f} not above -{c.margin:.3f}; {settle_text(needed, ni.n)}"), needed
+                       f"{ni.lower_bound:+.3f} not above -{c.margin:.3f}; {settle_text(needed, ni.n, math.isfinite(ni.se))}"), needed
 
 
 def _min_score(ms: stats.OneSidedTest, upper: float, c: Criteria) -> tuple[GateStatus, str, int | None]:
@@ -201,7 +213,7 @@ def _min_score(ms: stats.OneSidedTest, upper: float, c: Criteria) -> tuple[GateS
                        f"(upper bound {upper:.3f})"), None
     needed = ms.samples_needed()
     return NOT_SHOWN, (f"min_score {c.min_score:.3f} not shown: score {ms.estimate:.3f}, lower bound "
-                       f"{ms.lower_bound:.3f}; {settle_text(needed, ms.n)}"), needed
+                       f"{ms.lower_bound:.3f}; {settle_text(needed, ms.n, math.isfinite(ms.se))}"), needed
 
 
 def _interval(i: stats.Interval) -> str:
@@ -241,11 +253,16 @@ def _cost(df: pd.DataFrame) -> float:
 def _failing(df: pd.DataFrame, limit: int = 3) -> list[FailedSample]:
     """The first few samples (in dataset order) that did not score full marks."""
     rows = df[df["score"] < 1].head(limit)
-    return [FailedSample(str(r.sample_id), float(r.score), _clip(getattr(r, "input", "")),
-                         _clip(getattr(r, "output", "")), _clip(getattr(r, "target", ""))) for r in rows.itertuples()]
+    return [FailedSample(r.sample_id, float(r.score), getattr(r, "input", ""), getattr(r, "output", ""),
+                         getattr(r, "target", "")) for r in rows.itertuples()]
+
+
+def one_line(value: object) -> str:
+    """`value` as text on one line, each line break shown as ⏎."""
+    return _LINE_BREAK.sub("⏎ ", str(value))
 
 
 def _clip(value: object) -> str:
-    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-    text = text.replace("\n", "⏎ ")
+    """One line of at most TEXT_LIMIT characters; idempotent, so a FailedSample can be rebuilt from another."""
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else one_line(value)
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"

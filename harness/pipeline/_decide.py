@@ -35,6 +35,7 @@ class Decisions:
     decisions: list[TaskDecision]
     table: RoutingTable | None  # None when no task could be decided
     skipped: list[str] = field(default_factory=list)  # tasks without criteria (harness run reports only scores)
+    notes: list[str] = field(default_factory=list)  # what was done to the input (e.g. duplicates averaged)
 
     def text(self) -> str:
         lines = []
@@ -42,7 +43,7 @@ class Decisions:
             lines.append(f"\nno criteria (min_score or reference), so no decision for: {', '.join(self.skipped)}")
         if self.decisions:
             lines.append(format_decisions(self.decisions))
-        return "\n".join(lines)
+        return "\n".join([*lines, *(f"\nnote: {n}" for n in self.notes)])
 
 
 def decide(df: pd.DataFrame, suites: list[Suite], overrides: Overrides | None = None,
@@ -60,17 +61,24 @@ def decide(df: pd.DataFrame, suites: list[Suite], overrides: Overrides | None = 
     decisions = select(df, criteria, traffic, source=source.get("results", "results"),
                        skip_without_criteria=overrides is None)
     skipped = sorted(set(df["task"]) - {d.task for d in decisions})
-    table = (routing.build_table(decisions, source={**source, "suites": [str(s.path) for s in suites]})
-             if decisions else None)
-    return Decisions(decisions, table, skipped)
+    notes, table = [], None
+    if decisions and not any(d.chosen for d in decisions):
+        # A routing table needs a default route, which is one of the tasks' routes.
+        notes.append("no task has a route (no candidate passed and no task sets a reference), so no routing "
+                     "table is written")
+    elif decisions:
+        table = routing.build_table(decisions, source={**source, "suites": [str(s.path) for s in suites]})
+    return Decisions(decisions, table, skipped, notes)
 
 
 def select_results(results_path: Path, suite_paths: list[Path] | None, overrides: Overrides,
-                   out: Path) -> Decisions:
+                   out: Path, average_duplicates: bool = False) -> Decisions:
     """`harness select`: decide on a results file (harness's or another tool's) and write the routing table."""
-    df = results.load(results_path)
+    notes: list[str] = []
+    df = results.load(results_path, average_duplicates=average_duplicates, notes=notes)
     suites = load_suites(suite_paths) if suite_paths else []
     made = decide(df, suites, overrides, source={"results": str(results_path)})
+    made.notes = notes + made.notes
     if made.table is not None:
         routing.write(made.table, out)
     return made

@@ -14,10 +14,10 @@ import pandas as pd
 
 from .. import results, routing
 from ..batch import Progress, setting_notes
-from ..errors import HarnessError
+from ..errors import HarnessError, InputError, Problem
 from ..report import write_report
 from ..run import (RunOutcome, RunPlan, RunSettings, SendOptions, execute, is_sequential_run, last_run, plan_run,
-                   remember_run, round_size, send_api_requests)
+                   remember_reports, remember_run, round_size, send_api_requests)
 from ..select import criteria_from_suites, format_table, open_candidates, per_candidate
 from ..suite import Suite, find_suites, load_suites
 from ._decide import Decisions, decide
@@ -61,7 +61,9 @@ def plan_suites(settings: RunSettings) -> tuple[list[Suite], RunPlan]:
     plan = plan_run(suites, limit=settings.limit, tasks=settings.tasks, candidates=settings.candidates,
                     full=settings.full)
     if not plan.cells:
-        raise HarnessError("nothing to run: no task/candidate matches the filters")
+        raise InputError([Problem("--tasks/--candidates", "nothing to run: no task/candidate matches the filters",
+                                  hint="name tasks and candidate ids the suites define (`harness validate` lists "
+                                       "them)")], title="nothing to run")
     return suites, plan
 
 
@@ -69,12 +71,14 @@ def run_suites(settings: RunSettings, reports: Path = Path("reports"), *, detach
                display: str | None = None, say: Say = print) -> Completed | Submitted:
     """Evaluate every task × candidate of the suites and decide; `detach` submits the API batches and returns."""
     if settings.round and not settings.sequential:
-        raise HarnessError("--round sets the size of a sequential run's rounds: add --sequential")
+        raise InputError("--round sets the size of a sequential run's rounds: add --sequential", title="usage")
     if detach and settings.no_batch:
-        raise HarnessError("--detach submits batches; with --no-batch the calls are synchronous and finish in the run")
+        raise InputError("--detach submits batches; with --no-batch the calls are synchronous and finish in the run",
+                         title="usage")
     suites, plan = plan_suites(settings)
     say(plan_text(plan))
     remember_run(reports, settings.model_copy(update={"suites": [s.path.resolve() for s in suites]}))
+    remember_reports(reports)
     options = SendOptions(batch=not settings.no_batch, max_cost=settings.max_cost, detach=detach)
     return _complete(settings, suites, plan, reports, options, display, say)
 
@@ -84,7 +88,9 @@ def collect(reports: Path = Path("reports"), *, wait: bool = False, display: str
     """Fetch the finished batches of the last `run_suites` in `reports` and complete it."""
     saved = last_run(reports)
     if saved is None:
-        raise HarnessError(f"no run to collect in {reports}: start one with `harness run`")
+        raise InputError([Problem(str(reports), "no run to collect: this folder has no journal of a `harness run`",
+                                  hint="start one with `harness run`, or pass --reports DIR of the run")],
+                         title="nothing to collect")
     suites, plan = plan_suites(saved)
     say(plan_text(plan))
     options = SendOptions(batch=not saved.no_batch, max_cost=saved.max_cost, wait=wait, check_budget=False)
@@ -121,8 +127,8 @@ def _in_rounds(suites: list[Suite], plan: RunPlan, reports: Path, options: SendO
             continue
         k = criteria[task]
         if k.reference is not None and k.reference not in {c.candidate.label() for c in cells}:
-            raise HarnessError(f"task {task!r} runs in rounds against its reference {k.reference!r}, which "
-                               "--candidates leaves out: add it (every round compares with it)")
+            raise InputError(f"task {task!r} runs in rounds against its reference {k.reference!r}, which "
+                             "--candidates leaves out: add it (every round compares with it)", title="usage")
         groups.append(RoundGroup.of(cells, size, lambda rows, k=k: open_candidates(
             rows, k.min_score, k.reference_margin, k.alpha, k.reference)))
     done = run_in_rounds(groups, scorer(reports, options, display, say), fixed, say)

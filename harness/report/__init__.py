@@ -27,7 +27,8 @@ __all__ = ["ReportData", "TaskView", "build", "render", "safe_svg", "write_repor
 FILENAME = "index.html"
 
 
-def build(results: Path | str, routing: Path | str | None, out_dir: Path | str) -> Path:
+def build(results: Path | str, routing: Path | str | None, out_dir: Path | str, *, average_duplicates: bool = False,
+          notes: list[str] | None = None) -> Path:
     """Read a results file (harness's or another tool's) and a routing table, write `out_dir/index.html`.
 
     `routing=None` makes a report of scores and costs without decisions. Unreadable, empty or
@@ -36,7 +37,7 @@ def build(results: Path | str, routing: Path | str | None, out_dir: Path | str) 
     from .. import results as results_mod
     from .. import routing as routing_mod
 
-    df = results_mod.load(results)
+    df = results_mod.load(results, average_duplicates=average_duplicates, notes=notes)
     table = routing_mod.load(routing) if routing is not None else None
     return write_report(df, table, out_dir, results_path=results, routing_path=routing)
 

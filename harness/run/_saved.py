@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -10,6 +11,10 @@ from ..errors import HarnessError
 from ..journal import open_journal
 
 _KEY = "last_run"
+# Where the last `harness run` started in this folder wrote its reports: `harness status` and
+# `harness collect` look there when not told, so a run with --reports elsewhere is found again.
+POINTER = Path(".harness") / "last-run.json"
+DEFAULT_REPORTS = Path("reports")
 
 
 class RunSettings(BaseModel):
@@ -43,3 +48,25 @@ def last_run(reports: Path) -> RunSettings | None:
     except ValidationError:
         raise HarnessError(f"the run saved in {reports / 'journal.sqlite'} is not readable by this harness: "
                            "start it again with `harness run` (answers already in the journal are reused)") from None
+
+
+def remember_reports(reports: Path) -> None:
+    POINTER.parent.mkdir(exist_ok=True)
+    POINTER.write_text(json.dumps({"reports": str(reports.resolve())}) + "\n", encoding="utf-8")
+
+
+def find_reports(given: Path | None) -> tuple[Path, str | None]:
+    """The reports folder to look in, and a note when it is not the one the user named or the default."""
+    if given is not None:
+        return given, None
+    if (DEFAULT_REPORTS / "journal.sqlite").exists():
+        return DEFAULT_REPORTS, None
+    try:
+        recorded = Path(json.loads(POINTER.read_text(encoding="utf-8"))["reports"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_REPORTS, (f"looked in {DEFAULT_REPORTS}/ (no run recorded in {POINTER}); pass --reports DIR "
+                                 "for a run that wrote elsewhere")
+    if (recorded / "journal.sqlite").exists():
+        return recorded, f"the last `harness run` here wrote to {recorded}"
+    return DEFAULT_REPORTS, (f"looked in {DEFAULT_REPORTS}/ and in {recorded} (the last run's folder): neither "
+                             "has a journal; pass --reports DIR")

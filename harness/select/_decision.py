@@ -111,8 +111,10 @@ def first_value(g: pd.DataFrame, col: str) -> str | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def settle_text(needed: int | None, now: int) -> str:
+def settle_text(needed: int | None, now: int, spread_known: bool = True) -> str:
     """How many samples would settle a verdict that is not shown yet, in words."""
+    if not spread_known:  # one sample (or one cluster) has no spread to plan with
+        return f"{now} sample(s) cannot show how scores spread: score more samples, then this says how many"
     if needed is None:
         return "the estimate is on the wrong side of the threshold: more samples would not make it pass"
     return f"about {needed} samples in all would settle it (now {now})"

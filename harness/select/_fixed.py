@@ -99,9 +99,10 @@ def _verdict(cand: str, ms: stats.OneSidedTest | None, ni: stats.OneSidedTest | 
     worst = min(blocking, key=lambda t: t.distance)
     what = "non-inferiority" if worst is ni else "min_score"
     effective_alpha = c.alpha / max(family, 1)  # Holm's first step: conservative for planning
+    spread_known = math.isfinite(worst.se)
     needed = (stats.samples_needed(worst.se * math.sqrt(worst.n), worst.distance, effective_alpha)
-              if worst.se > 0 else None)
-    more = settle_text(needed, worst.n)
+              if spread_known and worst.se > 0 else None)
+    more = settle_text(needed, worst.n, spread_known)
     if cand == ref:
         return Status.REFERENCE, f"the reference; its own min_score is not shown ({more})", needed
     return Status.INCONCLUSIVE, f"{what} not shown at alpha {c.alpha:g} (adjusted p = {p_adj:.3g}); {more}", needed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..results import per_sample
@@ -46,8 +48,8 @@ def format_decisions(decisions: list[TaskDecision]) -> str:
             lines.append(f"  note: {d.sequential.text()}")
         for note in d.notes:
             lines.append(f"  note: {note}")
-        rows = [[("*" if v.candidate == d.chosen else " ") + v.candidate, v.status,
-                 f"${v.cost_per_call * 1e6:.2f}/M calls", v.reason] for v in d.verdicts]
+        rows = [[("*" if v.candidate == d.chosen else " ") + v.candidate, v.status, _per_million(v.cost_per_call),
+                 v.reason] for v in d.verdicts]
         lines.append(table(None, rows, right=(2,), indent=1))
         ref_month, new_month = d.monthly(d.criteria.reference), d.monthly(d.chosen)
         if ref_month is None or new_month is None:
@@ -62,3 +64,7 @@ def format_decisions(decisions: list[TaskDecision]) -> str:
                      f"reference everywhere ({saving:+.0%} saving)"
                      + ("" if complete else "; tasks without traffic_per_month or reference are left out"))
     return "\n".join(lines)
+
+
+def _per_million(cost_per_call: float) -> str:
+    return f"${cost_per_call * 1e6:.2f}/M calls" if math.isfinite(cost_per_call) else "no price"

@@ -46,6 +46,8 @@ class TaskFields(_Strict):
                                                  "(single braces are literal, so JSON examples are safe)")
     prompts: dict[str, PromptVariant] | None = Field(None, description="named prompt variants that candidates "
                                                                         "can pick")
+    encoding: str | None = Field(None, description="text encoding of the task's dataset and shots files, e.g. cp1252 "
+                                                    "or utf-16 (default: UTF-8, with or without a byte-order mark)")
     target: str | None = Field(None, description="the record field holding the expected answer (default: target)")
     cluster: str | None = Field(None, description="record field of a cluster id: samples from one template or "
                                                   "document share it, and standard errors are clustered by it")

@@ -6,6 +6,7 @@ field, and raises one `InputError`.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,12 @@ def _resolve_dataset_task(v: Validator, task: TaskDef, m: dict[str, Any], at: Pa
     if "dataset" not in m:
         v.add(at + ("dataset",), "missing dataset", "add `dataset:` (a .jsonl/.csv file next to the suite, or a list)")
         return
-    task.records = load_records(v, m["dataset"], at + ("dataset",), task.target_field, task.cluster_field)
+    if m.get("encoding") and not _known_encoding(m["encoding"]):
+        v.add(at + ("encoding",), f"unknown text encoding {m['encoding']!r}",
+              "use a Python codec name such as utf-8, cp1252, latin-1 or utf-16")
+        return
+    task.records = load_records(v, m["dataset"], at + ("dataset",), task.target_field, task.cluster_field,
+                                m.get("encoding"))
     if not m.get("prompt") and not any(p.get("template") for p in m.get("prompts", {}).values()):
         v.add(at + ("prompt",), "missing prompt template", "add `prompt:` with {{field}} placeholders")
         return
@@ -173,9 +179,10 @@ def _resolve_dataset_task(v: Validator, task: TaskDef, m: dict[str, Any], at: Pa
         variants[None] = PromptVariant(system=m.get("system"), template=m.get("prompt")).model_dump()
     for c in task.candidates:
         if c.prompt is not None and c.prompt not in variants:
+            named = [k for k in variants if k]
             v.add(at + ("candidates",), f"candidate {c.label()!r} asks for prompt variant {c.prompt!r}, "
-                  "which the task does not define", f"define it under `prompts:` or use one of "
-                  f"{', '.join(k for k in variants if k)}")
+                  "which the task does not define", f"define it under `prompts:` or use one of {', '.join(named)}"
+                  if named else "define it under the task's `prompts:` (the task has no prompt variants)")
     for key, pv in variants.items():
         _add_variant(v, task, key, pv, m, at)
 
@@ -185,6 +192,10 @@ def _resolve_scorer(v: Validator, task: TaskDef, spec: Any, at: Path_) -> None:
         v.add(at, "missing scorer", f"add `scorer:` with one of {', '.join(SCORERS)}")
         return
     kind, options = (spec, {}) if isinstance(spec, str) else (spec.get("type"), {k: x for k, x in spec.items() if k != "type"})
+    if not isinstance(kind, str):
+        v.add(at + (() if isinstance(spec, str) else ("type",)), "the scorer's type must be a name",
+              f"write `scorer: exact` or `scorer: {{type: numeric, tolerance: 0.5}}`, one of {', '.join(SCORERS)}")
+        return
     if kind not in SCORERS:
         v.add(at, f"unknown scorer {kind!r}", f"use one of {', '.join(SCORERS)}")
         return
@@ -200,7 +211,7 @@ def _add_variant(v: Validator, task: TaskDef, key: str | None, pv: dict[str, Any
         return
     shots = pv.get("shots") or []
     if isinstance(shots, str):
-        shots = load_records(v, shots, where + ("shots",), task.target_field, None)
+        shots = load_records(v, shots, where + ("shots",), task.target_field, None, m.get("encoding"))
     fields = set(task.records[0]) if task.records else set()
     # Report a placeholder where its text was written, so a shared template is reported once.
     texts = [(template, where + ("template",) if pv.get("template") and key else at + ("prompt",)),
@@ -211,3 +222,11 @@ def _add_variant(v: Validator, task: TaskDef, key: str | None, pv: dict[str, Any
             if task.records and name not in fields:
                 v.add(loc, f"unknown placeholder {{{{{name}}}}}", f"dataset fields are: {', '.join(sorted(fields))}")
     task.variants[key] = Variant(system=system, template=template, shots=shots, answer=pv.get("answer"))
+
+
+def _known_encoding(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True

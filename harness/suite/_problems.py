@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, spans
 from ._yaml import Path_, line_of
 
 FORMAT_DOC = "docs/suite-format.md"
@@ -27,6 +27,13 @@ class Validator:
         """A problem in a file the suite points to (a dataset), located by that file's own line."""
         self._keep(Problem(str(file), message, line=line, hint=hint))
 
+    def add_on_lines(self, file: Path, lines: list[int], message: str, hint: str) -> None:
+        """One problem for every line of a file that has it: "... on lines 2-40, 57 (40 lines)"."""
+        if len(lines) == 1:
+            self.add_in_file(file, lines[0], message, hint)
+        elif lines:
+            self.add_in_file(file, lines[0], f"{message} on lines {spans(lines)} ({len(lines)} lines)", hint)
+
     def _keep(self, problem: Problem) -> None:
         if problem not in self.problems:
             self.problems.append(problem)
@@ -37,7 +44,8 @@ class Validator:
             return cls.model_validate(raw)
         except ValidationError as exc:
             for err in exc.errors():
-                self.add(at + tuple(err["loc"]), err["msg"], _hint(err))
+                # pydantic prefixes the text of a validator's ValueError with "Value error, "
+                self.add(at + tuple(err["loc"]), err["msg"].removeprefix("Value error, "), _hint(err))
             return None
 
     def error(self) -> InputError:

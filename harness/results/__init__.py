@@ -1,0 +1,15 @@
+"""The tidy results table: one row per task × candidate × sample × epoch.
+
+Built from inspect logs (`from_run`), saved as Parquet and CSV, and loadable from files that other
+tools wrote (at least task, candidate, sample_id, score and a cost): results from elsewhere are
+first-class input to selection, and are checked as strictly as a suite file.
+
+    import harness.results
+    df = harness.results.load("my_results.csv")   # InputError lists every problem, with its lines
+"""
+
+from ._files import load, save, validate
+from ._samples import per_sample
+from ._table import COLUMNS, COST_COLUMNS, REQUIRED, TEXT_COLUMNS, from_run
+
+__all__ = ["COLUMNS", "COST_COLUMNS", "REQUIRED", "TEXT_COLUMNS", "from_run", "load", "per_sample", "save", "validate"]
