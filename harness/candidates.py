@@ -9,14 +9,44 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Provider prefixes harness knows how to run (inspect-ai model names).
 LOCAL_PROVIDER = "local"
 BATCH_PROVIDERS = ("anthropic", "openai")
-KNOWN_PROVIDERS = (LOCAL_PROVIDER, *BATCH_PROVIDERS, "mockllm")
+# A self-hosted OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama): `openai-compatible/<endpoint name>`.
+ENDPOINT_PROVIDER = "openai-compatible"
+KNOWN_PROVIDERS = (LOCAL_PROVIDER, *BATCH_PROVIDERS, ENDPOINT_PROVIDER, "mockllm")
+# Sent when an endpoint candidate sets no max_tokens: servers' own defaults run from 16 tokens (llama.cpp)
+# to the whole context (vLLM), and an estimate needs a bound.
+ENDPOINT_MAX_TOKENS = 1024
+# Where an endpoint candidate is served, not how: within a suite its name says it, so cell keys and route
+# matching use the suite's resolved endpoint instead of these fields (a route carries only the name).
+ENDPOINT_FIELDS = frozenset({"base_url", "api_key_env"})
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_base_url(value: str | None) -> str | None:
+    """An endpoint's base URL, without a trailing slash (it is part of every journal key)."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url {value!r} is not an http:// or https:// URL; write the server's OpenAI API root, "
+                         "e.g. http://localhost:8000/v1")
+    return value.rstrip("/")
+
+
+def check_env_name(value: str | None) -> str | None:
+    # The value is never echoed: a key pasted here by mistake must not end up in an error message or a log.
+    if value is not None and not _ENV_NAME.fullmatch(value):
+        raise ValueError("api_key_env takes the *name* of an environment variable (e.g. VLLM_API_KEY), "
+                         "not the key itself")
+    return value
 
 
 class Candidate(BaseModel):
@@ -36,6 +66,20 @@ class Candidate(BaseModel):
                                                   "Anthropic cache_control, an OpenAI prompt_cache_key")
     model_args: dict[str, Any] = Field(default_factory=dict, description="provider arguments (inspect-ai "
                                                                           "get_model model_args), e.g. n_ctx")
+    base_url: str | None = Field(None, description="openai-compatible/<name> only: the server's OpenAI API root "
+                                                   "(e.g. http://localhost:8000/v1), instead of an `endpoints:` entry")
+    api_key_env: str | None = Field(None, description="openai-compatible/<name> with `base_url` only: the "
+                                                      "environment variable holding the server's API key")
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return check_base_url(value)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _api_key_env(cls, value: str | None) -> str | None:
+        return check_env_name(value)
 
     @property
     def provider(self) -> str:

@@ -7,17 +7,23 @@ not load inspect-ai, matplotlib and pandas first.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from .errors import HarnessError
+from .journal import JOURNAL_ENV
 from .version import __version__
 
 DISPLAYS = ["full", "rich", "plain", "log", "none"]
+NO_PROMPTS_HELP = ("routes keep only the sha256 of their prompts (system, template, shots), not the text: "
+                   "for prompts kept private")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "journal", None):  # the same as HARNESS_JOURNAL: read by every stage that opens the journal
+        os.environ[JOURNAL_ENV] = args.journal
     try:
         return args.func(args)
     except HarnessError as exc:
@@ -41,12 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     matrix = _options(("suites", dict(nargs="*", type=Path, help="suite files (default: evalsets/*.yaml)")),
                       ("--tasks", dict(nargs="+", help="only these tasks")),
                       ("--candidates", dict(nargs="+", help="only these candidate ids")))
-    results = _options(("--results", dict(type=Path, default=Path("reports/results.parquet"),
-                                          help="CSV or Parquet results")))
+    results = _results_options()
+    journal = _options(("--journal", dict(metavar="LOCATION", help="the journal: a postgresql:// URL shared by "
+                                          "runners, or a file (default: $HARNESS_JOURNAL, else REPORTS/journal.sqlite)")))
     dupes = _options(("--average-duplicates", dict(action="store_true", help="average results rows that repeat a "
                                                    "(task, candidate, sample_id, epoch) instead of refusing them")))
 
-    run = sub.add_parser("run", parents=[matrix, samples, reports, display],
+    run = sub.add_parser("run", parents=[matrix, samples, reports, display, journal],
                          help="evaluate the task × candidate matrix of one or more suites")
     run.add_argument("--no-batch", action="store_true", help="API candidates: synchronous calls, not the batch APIs")
     run.add_argument("--detach", action="store_true", help="submit the API batches and exit (then `harness collect`)")
@@ -55,16 +62,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="evaluate in rounds and stop each candidate once decided (anytime-valid; docs/sequential.md)")
     run.add_argument("--round", type=_positive, metavar="N",
                      help="samples per round of a sequential run (default: the suite's, else 50)")
+    run.add_argument("--no-prompts", action="store_true", help=NO_PROMPTS_HELP)
     run.set_defaults(func=_cmd_run)
 
     found = _options(("--reports", dict(type=Path, help="the run's output folder (default: reports, else the folder "
                                                         "the last `harness run` here wrote to)")))
-    col = sub.add_parser("collect", parents=[found, display],
+    col = sub.add_parser("collect", parents=[found, display, journal],
                          help="fetch finished API batches and complete the last `harness run`")
     col.add_argument("--wait", action="store_true", help="poll until every batch has finished")
     col.set_defaults(func=_cmd_collect)
 
-    st = sub.add_parser("status", parents=[found], help="API batches in flight and the spend recorded so far")
+    st = sub.add_parser("status", parents=[found, journal], help="API batches in flight and the spend recorded so far")
     st.add_argument("--offline", action="store_true", help="do not ask the providers, show the journal only")
     st.set_defaults(func=_cmd_status)
 
@@ -83,9 +91,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="family-wise error rate per task (default 0.05)")
     sel.add_argument("--traffic", type=_bounded(float, low=0), help="calls per month, for every task without its own")
     sel.add_argument("--out", type=Path, default=Path("reports/routing.json"), help="routing table to write")
+    sel.add_argument("--no-prompts", action="store_true", help=NO_PROMPTS_HELP)
     sel.set_defaults(func=_cmd_select)
 
-    gate = sub.add_parser("gate", parents=[samples, reports, display, dupes],
+    gate = sub.add_parser("gate", parents=[samples, reports, display, dupes, journal],
                           help="CI: is every route change between two routing tables safe? (exit 0/1/2)")
     gate.add_argument("--base", type=Path, required=True, help="routing table before the change (e.g. from main)")
     gate.add_argument("--head", type=Path, required=True, help="routing table after the change")
@@ -125,6 +134,44 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _results_options() -> argparse.ArgumentParser:
+    """Where `select` and `report` read results: one of a results table, inspect logs or a promptfoo file."""
+    parent = argparse.ArgumentParser(add_help=False)
+    given = parent.add_mutually_exclusive_group()
+    given.add_argument("--results", type=Path, help="CSV or Parquet results (default: reports/results.parquet)")
+    given.add_argument("--logs", type=Path, metavar="DIR", help="inspect-ai logs of your own `inspect eval` runs "
+                       "(a folder, searched recursively, or one .eval / .json log)")
+    given.add_argument("--promptfoo", type=Path, metavar="FILE", help="promptfoo's JSON output "
+                       "(`promptfoo eval --output FILE.json`)")
+    parent.add_argument("--scorer", help="with --logs: the scorer whose score to compare on (default: the only one)")
+    parent.add_argument("--value", action="append", type=_grade, metavar="GRADE=SCORE",
+                        help="with --logs: the score of a text grade, added to inspect's C=1, I=0, P=0.5, N=0")
+    return parent
+
+
+def _grade(text: str) -> tuple[str, float]:
+    grade, sep, score = text.rpartition("=")
+    try:
+        value = float(score)
+    except ValueError:
+        value = float("nan")
+    if not sep or not grade or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected GRADE=SCORE with a score in [0, 1], got {text!r}")
+    return grade, value
+
+
+def _source(args: argparse.Namespace):
+    from .pipeline import ResultsSource
+    from .results import GRADES
+
+    values = {**GRADES, **dict(args.value)} if args.value else None
+    if args.logs is not None:
+        return ResultsSource(args.logs, "inspect-logs", scorer=args.scorer, values=values)
+    path, kind = ((args.promptfoo, "promptfoo") if args.promptfoo is not None
+                  else (args.results or Path("reports/results.parquet"), "table"))
+    return ResultsSource(path, kind, scorer=args.scorer, values=values)
+
+
 def _options(*specs: tuple[str, dict]) -> argparse.ArgumentParser:
     """A parent parser: options that several commands share, declared once."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -161,7 +208,8 @@ def _settings(args: argparse.Namespace):
 
     return RunSettings(suites=args.suites, limit=args.limit, full=args.full, tasks=args.tasks,
                        candidates=args.candidates, no_batch=args.no_batch, max_cost=getattr(args, "max_cost", None),
-                       sequential=getattr(args, "sequential", False), round=getattr(args, "round", None))
+                       sequential=getattr(args, "sequential", False), round=getattr(args, "round", None),
+                       no_prompts=getattr(args, "no_prompts", False))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -188,12 +236,13 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from .batch import status
+    from .journal import journal_location
     from .run import find_reports
 
     reports, note = find_reports(args.reports)
     if note:
         print(f"harness: {note}")
-    print(status(reports / "journal.sqlite", refresh=not args.offline))
+    print(status(journal_location(reports), refresh=not args.offline))
     return 0
 
 
@@ -209,7 +258,8 @@ def _cmd_select(args: argparse.Namespace) -> int:
 
     overrides = Overrides(reference=args.reference, max_drop=args.max_drop, min_score=args.min_score,
                           alpha=args.alpha, traffic=args.traffic)
-    made = select_results(args.results, args.suite, overrides, args.out, args.average_duplicates)
+    made = select_results(_source(args), args.suite, overrides, args.out, args.average_duplicates,
+                          prompts="hash" if args.no_prompts else "text")
     print(made.text())
     if made.table is not None:
         print(f"\nrouting table -> {args.out}")
@@ -230,7 +280,7 @@ def _cmd_gate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import build
+    from .pipeline import report_results
 
     routing = args.routing
     if routing is None and Path("reports/routing.json").is_file():
@@ -239,7 +289,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print("harness: no routing table at reports/routing.json: the report shows scores without decisions",
               file=sys.stderr)
     notes: list[str] = []
-    page = build(args.results, routing, args.out, average_duplicates=args.average_duplicates, notes=notes)
+    page = report_results(_source(args), routing, args.out, average_duplicates=args.average_duplicates, notes=notes)
     for note in notes:
         print(f"note: {note}")
     print(f"report -> {page}")

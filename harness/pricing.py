@@ -63,6 +63,16 @@ class ExplicitPrice(BaseModel):
     source: str = Field("suite prices", description="where the price comes from (harness fills it in)")
 
 
+class HourlyPrice(BaseModel):
+    """A self-hosted endpoint priced by the hour (its `endpoints:` entry's `hourly_usd`): each call costs its
+    share of the server's measured busy time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hourly_usd: float = Field(ge=0, description="USD per hour of the server")
+    source: str = Field("suite endpoints", description="where the price comes from (harness fills it in)")
+
+
 @dataclass(frozen=True)
 class ModelPrice:
     """Prices of one model in USD per million tokens, or per hour of compute (`hourly_usd`, local)."""
@@ -74,7 +84,7 @@ class ModelPrice:
     cache_write: float | None  # None: no write premium (e.g. OpenAI); charged at the input price
     source: str
     batch_discount: float | None = None  # 0.5 = batch costs half; None = no batch API
-    hourly_usd: float | None = None  # set only for local models
+    hourly_usd: float | None = None  # set only for local models and endpoints priced by busy time
     notes: tuple[str, ...] = ()  # fallbacks and simplifications applied, for people to read
 
     @property
@@ -95,7 +105,7 @@ class Usage:
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
-    compute_seconds: float = 0.0  # wall time of a local model call
+    compute_seconds: float = 0.0  # wall time of a local model call; an endpoint call's share of busy time
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -136,7 +146,7 @@ class CallCosts(NamedTuple):
 
 def lookup_price(
     model: str,
-    explicit: dict[str, ExplicitPrice] | None = None,
+    explicit: dict[str, ExplicitPrice | HourlyPrice] | None = None,
     *,
     local_hourly_usd: float = DEFAULT_LOCAL_HOURLY_USD,
     as_of: datetime | None = None,
@@ -152,6 +162,9 @@ def lookup_price(
     if provider == "local":
         return ModelPrice("local", 0.0, 0.0, 0.0, 0.0, f"local compute at ${local_hourly_usd:.2f}/h",
                           hourly_usd=local_hourly_usd)
+    if provider == "openai-compatible":  # the same weights cost what their host charges: no library guess
+        raise PriceNotFound(model, "a self-hosted endpoint: give its `endpoints:` entry an hourly_usd, or add "
+                                   "per-token prices")
     return _from_library(model, provider, model_ref, as_of or datetime.now(UTC))
 
 
@@ -206,12 +219,13 @@ def costs_for_call(
     *,
     batch: bool,
     cache_prompt: bool,
-    explicit: dict[str, ExplicitPrice] | None = None,
+    explicit: dict[str, ExplicitPrice | HourlyPrice] | None = None,
     local_hourly_usd: float = DEFAULT_LOCAL_HOURLY_USD,
     as_of: datetime | None = None,
 ) -> CallCosts:
     """Eval cost (as run: `batch`, cache use as it happened) and production cost (synchronous, no
-    batch discount, caching per `cache_prompt`, see `production_usage`). Local: both are compute."""
+    batch discount, caching per `cache_prompt`, see `production_usage`). Local and hourly endpoints: both are
+    compute (busy) time."""
     price = lookup_price(model, explicit, local_hourly_usd=local_hourly_usd, as_of=as_of)
     return CallCosts(
         eval_usd=call_cost(price, usage, batch=batch),
@@ -221,7 +235,7 @@ def costs_for_call(
 
 def describe_prices(
     models: list[str],
-    explicit: dict[str, ExplicitPrice] | None = None,
+    explicit: dict[str, ExplicitPrice | HourlyPrice] | None = None,
     *,
     local_hourly_usd: float = DEFAULT_LOCAL_HOURLY_USD,
 ) -> list[dict[str, Any]]:
@@ -268,7 +282,9 @@ def format_price_table(rows: list[dict[str, Any]]) -> str:
 # --- genai-prices ----------------------------------------------------------------------------
 
 
-def _from_explicit(provider: str, entry: ExplicitPrice) -> ModelPrice:
+def _from_explicit(provider: str, entry: ExplicitPrice | HourlyPrice) -> ModelPrice:
+    if isinstance(entry, HourlyPrice):
+        return ModelPrice(provider, 0.0, 0.0, 0.0, 0.0, entry.source, hourly_usd=entry.hourly_usd)
     return ModelPrice(provider, entry.input, entry.output, entry.cache_read, entry.cache_write,
                       entry.source, BATCH_DISCOUNT.get(provider),
                       notes=_fallback_notes(entry.cache_read, entry.cache_write))

@@ -48,6 +48,7 @@ class Case:
     files: dict[str, str | bytes] = field(default_factory=dict)  # path -> content, written before the run
     edit: Callable[[str], str] | None = None  # applied to the suite text
     results: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # applied to a good results table -> r.csv
+    make: Callable[[Path], None] | None = None  # writes more input into the case's folder (e.g. inspect logs)
 
 
 def _suite(edit: Callable[[str], str]) -> Callable[[str], str]:
@@ -60,6 +61,41 @@ def _csv(text: str | bytes) -> dict[str, str | bytes]:
 
 VALIDATE = ["validate", "suite.yaml"]
 SELECT = ["select", "--results", "r.csv", "--reference", "big", "--out", "o.json"]
+LOG_TASK = """
+from inspect_ai import Task, task
+from inspect_ai.dataset import Sample
+from inspect_ai.scorer import exact, includes
+from inspect_ai.solver import generate
+
+
+@task
+def t():
+    return Task(dataset=[Sample(input="Say hi", target="hi"), Sample(input="Say bye", target="bye")],
+                solver=generate(), scorer=SCORERS)
+"""
+
+
+def _logs(scorers: str = "exact()", grade: str | None = None) -> Callable[[Path], None]:
+    """A real inspect-ai run (mockllm, offline) of a two-sample task into logs/; `grade` replaces the first score."""
+
+    def make(where: Path) -> None:
+        from inspect_ai import eval as inspect_eval
+        from inspect_ai.log import write_eval_log
+
+        from harness.providers import offline_model_args
+
+        (where / "tasks.py").write_text(LOG_TASK.replace("SCORERS", scorers))
+        (log,) = inspect_eval(f"{where / 'tasks.py'}@t", model="mockllm/model", display="none",
+                              model_args=offline_model_args("mockllm", {}), log_dir=str(where / "logs"))
+        if grade is not None:
+            log.samples[0].scores["exact"].value = grade
+            write_eval_log(log, log.location)
+
+    return make
+
+
+PROMPTFOO_RESULT = {"provider": {"id": "openai:gpt-4o-mini"}, "promptIdx": 0, "success": True, "score": 1,
+                    "cost": 0.0001}
 ROUTING_OK = {"schema": "harness.routing/v1", "generated_at": "2026-01-01T00:00:00Z", "harness_version": "0.1.0",
               "default": {"candidate": "a", "model": "openai/gpt-4o-mini", "provider": "openai"}}
 
@@ -76,6 +112,11 @@ CASES: dict[str, Case] = {
     "unknown-scorer": Case(VALIDATE, edit=lambda s: s.replace("scorer: exact", "scorer: fuzzy")),
     "unknown-provider": Case(VALIDATE, edit=lambda s: s.replace("mockllm/model}", "acme/model}", 1)),
     "unknown-local-model": Case(VALIDATE, edit=lambda s: s.replace("mockllm/model}", "local/nosuch}", 1)),
+    "unknown-endpoint": Case(VALIDATE, edit=lambda s: s.replace("mockllm/model}", "openai-compatible/nosuch}", 1)),
+    "endpoint-missing-base-url": Case(VALIDATE, edit=lambda s: "endpoints:\n  box: {hourly_usd: 1}\n"
+                                      + s.replace("mockllm/model}", "openai-compatible/box}", 1)),
+    "endpoint-base-url-not-http": Case(VALIDATE, edit=lambda s: "endpoints:\n  box: {base_url: 'localhost:8000/v1'}\n"
+                                       + s.replace("mockllm/model}", "openai-compatible/box}", 1)),
     "unknown-placeholder": Case(VALIDATE, edit=lambda s: s.replace("{{text}}", "{{txt}}")),
     "criteria-out-of-range": Case(VALIDATE, edit=lambda s: s.replace("max_drop: 0.1", "max_drop: 1.5")),
     "reference-not-candidate": Case(VALIDATE, edit=lambda s: s.replace("reference: big", "reference: huge")),
@@ -149,6 +190,19 @@ CASES: dict[str, Case] = {
         df.assign(epoch=1, cluster="a"), df.assign(epoch=2, cluster=["a", "b"] * (len(df) // 2))])),
     "select-no-criteria": Case(["select", "--results", "r.csv", "--out", "o.json"]),
     "select-unknown-reference": Case(["select", "--results", "r.csv", "--reference", "huge"]),
+    "results-folder-of-logs": Case(["select", "--results", "logs"], make=_logs()),
+    # --- results from other tools
+    "logs-none-there": Case(["select", "--logs", "."]),
+    "logs-scorer-not-named": Case(["select", "--logs", "logs"], make=_logs("[exact(), includes()]")),
+    "logs-scorer-not-there": Case(["select", "--logs", "logs", "--scorer", "f1"], make=_logs()),
+    "logs-unknown-grade": Case(["select", "--logs", "logs"], make=_logs(grade="maybe")),
+    "logs-unknown-grade-mapped": Case(["select", "--logs", "logs", "--value", "maybe=0.5", "--reference", "model",
+                                       "--out", "o.json"], make=_logs(grade="maybe")),
+    "logs-scorer-without-logs": Case(["select", "--results", "r.csv", "--scorer", "exact"]),
+    "promptfoo-other-shape": Case(["select", "--promptfoo", "p.json"], files={"p.json": json.dumps({"results": {
+        "table": {"head": {}, "body": []}}})}),
+    "promptfoo-missing-fields": Case(["select", "--promptfoo", "p.json"], files={"p.json": json.dumps({"results": {
+        "version": 3, "results": [PROMPTFOO_RESULT] * 4}})}),
     # --- routing tables and the gate
     "routing-missing": Case(["report", "--results", "r.csv", "--routing", "nosuch.json"]),
     "routing-not-json": Case(["report", "--results", "r.csv", "--routing", "bad.json"], files={"bad.json": "{oops"}),
@@ -186,6 +240,8 @@ def test_case(case_id, tmp_path, monkeypatch, capsys):
     for name, content in case.files.items():
         path = tmp_path / name
         path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    if case.make:
+        case.make(tmp_path)
     try:
         code = main(case.argv)
     except SystemExit as exc:  # argparse's usage errors

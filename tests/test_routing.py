@@ -268,7 +268,8 @@ def test_unknown_schema_version(written: Path) -> None:
     _edit(written, lambda d: d.update(schema="harness.routing/v9"))
     msg = _message(written)
     assert str(written) in msg
-    assert "schema 'harness.routing/v9' is not supported by this harness (supports harness.routing/v1)" in msg
+    assert ("schema 'harness.routing/v9' is not supported by this harness (supports harness.routing/v2, "
+            "harness.routing/v1)") in msg
     assert "harness select" in msg and "upgrade harness" in msg
 
 

@@ -147,6 +147,7 @@ class Driver:
         answered or has failed for good. Raises BudgetExceeded when the budget stops the run."""
         last = ""
         while True:
+            store.heartbeat(self.j, self._mine)
             self.reconcile()
             self.poll()
             self.blocked = False
@@ -311,6 +312,7 @@ class Driver:
 
         def one(key: str) -> None:
             outcome = t.call(self.requests[key].body)
+            store.heartbeat(self.j, [local_id])  # a long session stays alive to runners on other hosts
             if isinstance(outcome, Success):
                 store.record_answer(self.j, key, to_answer(outcome, model, price, batch=False))
             else:
@@ -326,7 +328,8 @@ class Driver:
     def reconcile(self) -> None:
         """Settle intents and synchronous sessions left by processes that are gone."""
         for b in store.batches(self.j, "intent", "sync"):
-            if b.id in self._mine or (_alive(b.owner) and time.time() - b.created_at < self.settings.reconcile_grace_seconds):
+            beat = b.updated_at or b.created_at
+            if b.id in self._mine or (_alive(b.owner) and time.time() - beat < self.settings.reconcile_grace_seconds):
                 continue
             if b.status == "sync":
                 store.release(self.j, b.id, "closed", "interrupted during a synchronous call", attempt_spent=True,

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..candidates import ENDPOINT_MAX_TOKENS, ENDPOINT_PROVIDER
 from ..pricing import ModelPrice, PriceNotFound, lookup_price
+from ..suite import chat_turns
 from ..text import table
 from ._requests import ApiRequest, CellLike, cell_requests, is_batchable, uses_api
 
@@ -72,7 +74,7 @@ class CellEstimate:
     task: str
     candidate: str
     model: str
-    mode: str  # batch | sync | local | free
+    mode: str  # batch | sync | local | endpoint | free
     requests: int
     input_tokens: int | None
     output_tokens: int | None
@@ -92,6 +94,8 @@ def estimate_cell(cell: CellLike, batch: bool) -> tuple[CellEstimate, list[ApiRe
     """The cell's estimate, its requests (API dataset cells only) and their per-request bounds."""
     c, t = cell.candidate, cell.task
     n = len(cell.sample_ids) * t.epochs
+    if c.provider == ENDPOINT_PROVIDER:
+        return _endpoint_estimate(cell, n), [], {}
     if not uses_api(c):
         mode = "free" if c.provider == "mockllm" else "local"
         note = "" if mode == "free" else "priced by compute time after the run"
@@ -111,6 +115,28 @@ def estimate_cell(cell: CellLike, batch: bool) -> tuple[CellEstimate, list[ApiRe
     cached = _cached_usd(reqs, price, batch) if c.cache_prompt else None
     return CellEstimate(t.name, c.label(), c.model, mode, len(reqs), tokens, out, sum(bounds.values()),
                         cached), reqs, bounds
+
+
+def _endpoint_estimate(cell: CellLike, n: int) -> CellEstimate:
+    """A self-hosted endpoint: tokens × its per-token price, or no bound when it is priced by busy time."""
+    c, t = cell.candidate, cell.task
+    row = CellEstimate(t.name, c.label(), c.model, "endpoint", n, None, None, None)
+    if t.inspect_task is not None:
+        row.note = "inspect task: its solver builds the requests, harness cannot bound them"
+        return row
+    wanted, variant = set(cell.sample_ids), t.variants[c.prompt]
+    turns = [chat_turns(variant, r, t.target_field) for r in t.records if r["id"] in wanted]
+    row.input_tokens = t.epochs * sum(prompt_tokens({"messages": [{"content": text} for _, text in ts]})[0]
+                                      for ts in turns)
+    row.output_tokens = n * (c.max_tokens or ENDPOINT_MAX_TOKENS)
+    price = price_for(cell)
+    if price is None:
+        row.note = "no price: add `hourly_usd` to its endpoint or a `prices:` entry"
+    elif price.hourly_usd is not None:
+        row.note = f"priced by busy time after the run (${price.hourly_usd:g}/h)"
+    else:
+        row.upper_usd = (row.input_tokens * price.input + row.output_tokens * price.output) / 1e6
+    return row
 
 
 def estimate(cells: Iterable[CellLike], batch: bool = True) -> list[CellEstimate]:

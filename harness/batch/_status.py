@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..journal import Journal, open_journal
+from ..journal import Journal, journal_exists, open_journal
 from ..text import table
 from . import _store as store
 from ._settings import BatchSettings
@@ -24,9 +24,9 @@ def _counts(counts: dict | None) -> str:
     return ", ".join(f"{k} {v}" for k, v in (counts or {}).items() if v) or "-"
 
 
-def status(journal: Path, refresh: bool = True) -> str:
+def status(journal: Path | str, refresh: bool = True) -> str:
     """`harness status`: API batches in flight (asked of the providers unless `refresh` is False), spend so far."""
-    if not journal.exists():
+    if not journal_exists(str(journal)):
         return f"no journal at {journal}: nothing has been sent"
     return status_text(open_journal(journal), BatchSettings.from_env(), refresh=refresh)
 

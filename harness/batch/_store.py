@@ -38,9 +38,11 @@ class BatchRow:
     bound_usd: float
     price: dict[str, Any] | None
     counts: dict[str, Any] | None
+    updated_at: float | None = None  # the owner's last heartbeat (or the last change)
 
 
 _BATCH_COLUMNS = "id, provider, base_url, model, status, n_requests, created_at, remote_id, owner, bound_usd, price, counts"
+_READ_COLUMNS = _BATCH_COLUMNS + ", updated_at"
 
 
 def _batch(row: tuple[Any, ...]) -> BatchRow:
@@ -126,7 +128,7 @@ def release(j: Journal, local_id: str, status: str, reason: str, *, attempt_spen
     with j.transaction() as db:
         db.execute("UPDATE batches SET status=?, detail=?, updated_at=?, ended_at=? WHERE id=?",
                    (status, reason, time.time(), time.time(), local_id))
-        db.execute(f"UPDATE requests SET status=CASE WHEN ? AND attempts>=? THEN 'error' ELSE 'retry' END,"
+        db.execute(f"UPDATE requests SET status=CASE WHEN ?=1 AND attempts>=? THEN 'error' ELSE 'retry' END,"
                    f" error=?{undo} WHERE batch_id=? AND status IN ('claimed','submitted')",
                    (int(attempt_spent), max_attempts, reason, local_id))
 
@@ -154,6 +156,17 @@ def record_failure(j: Journal, key: str, local_id: str, message: str, *, retryab
     return status
 
 
+def heartbeat(j: Journal, local_ids: Iterable[str]) -> None:
+    """Say that this process still works on its intents and synchronous sessions: another runner that
+    shares the journal (another host, where it cannot see our pid) treats a claim whose heartbeat is
+    older than the grace period as left by a dead runner, and releases it."""
+    ids = list(local_ids)
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        j.execute(f"UPDATE batches SET updated_at=? WHERE id IN ({marks}) AND status IN ('intent', 'sync')",
+                  (time.time(), *chunk))
+
+
 def batch_keys(j: Journal, local_id: str) -> list[str]:
     """Requests of a batch still waiting for its result."""
     return [k for (k,) in j.query("SELECT key FROM requests WHERE batch_id=? AND status IN ('claimed','submitted')",
@@ -172,7 +185,7 @@ def update_counts(j: Journal, local_id: str, remote_status: str, counts: dict[st
 
 def batches(j: Journal, *statuses: str) -> list[BatchRow]:
     marks = ",".join("?" * len(statuses))
-    rows = j.query(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE status IN ({marks}) ORDER BY created_at", statuses)
+    rows = j.query(f"SELECT {_READ_COLUMNS} FROM batches WHERE status IN ({marks}) ORDER BY created_at", statuses)
     return [_batch(r) for r in rows]
 
 

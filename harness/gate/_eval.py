@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..candidates import Candidate
+from ..candidates import ENDPOINT_FIELDS, Candidate
 from ..routing import Route
 from ..run import plan_run
 from ..suite import Suite, TaskDef
@@ -30,8 +30,9 @@ def candidate_from_route(route: Route) -> Candidate:
 
 
 def settings(c: Candidate) -> dict[str, Any]:
-    """What changes a candidate's answers: everything but its id."""
-    return c.model_dump(exclude={"id"})
+    """What changes a candidate's answers: everything but its id. An endpoint's server is the suite's by name
+    (a route carries only the name), so a candidate's own base_url does not tell two candidates apart."""
+    return c.model_dump(exclude={"id", *ENDPOINT_FIELDS})
 
 
 def same_settings(a: Candidate, b: Candidate) -> bool:

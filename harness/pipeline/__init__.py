@@ -11,11 +11,13 @@ decisions and a routing table; `run_in_rounds` is the one round loop (sequential
 """
 
 from ._costs import estimate_text, prices_text
-from ._decide import Decisions, Overrides, decide, select_results
+from ._decide import (Decisions, Overrides, ResultsKind, ResultsSource, decide, load_results, report_results,
+                      route_prompts, select_results)
 from ._rounds import RoundGroup, RoundsDone, Scorer, run_in_rounds
 from ._run import Completed, Submitted, collect, finish, plan_suites, plan_text, run_suites
 from ._score import Detached, score_cells, scorer
 
-__all__ = ["Completed", "Decisions", "Detached", "Overrides", "RoundGroup", "RoundsDone", "Scorer", "Submitted",
-           "collect", "decide", "estimate_text", "finish", "plan_suites", "plan_text", "prices_text", "run_in_rounds",
-           "run_suites", "score_cells", "scorer", "select_results"]
+__all__ = ["Completed", "Decisions", "Detached", "Overrides", "ResultsKind", "ResultsSource", "RoundGroup",
+           "RoundsDone", "Scorer", "Submitted", "collect", "decide", "estimate_text", "finish", "load_results",
+           "plan_suites", "plan_text", "prices_text", "report_results", "route_prompts", "run_in_rounds", "run_suites",
+           "score_cells", "scorer", "select_results"]

@@ -12,8 +12,8 @@ from ._run import plan_suites
 
 
 def prices_text(models: list[str], suite: Path | None = None) -> tuple[str, bool]:
-    """The per-million-token prices of `models` and where each comes from (a suite's `prices:` and `local:`
-    apply when given); the flag says whether every model has a price."""
+    """The per-million-token prices of `models` and where each comes from (a suite's `prices:`, `local:` and
+    `endpoints:` hourly rates apply when given); the flag says whether every model has a price."""
     explicit, hourly = {}, DEFAULT_LOCAL_HOURLY_USD
     if suite is not None:
         s = load_suite(suite)

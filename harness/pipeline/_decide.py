@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from .. import results, routing
 from ..criteria import Criteria
-from ..routing import RoutingTable
+from ..errors import InputError
+from ..report import write_report
+from ..routing import PromptMode, PromptSpec, RoutingTable
 from ..select import TaskDecision, criteria_from_suites, format_decisions, select
-from ..suite import Suite, load_suites
+from ..suite import Suite, TaskDef, load_suites, shot_turns
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,13 @@ class Decisions:
 
 
 def decide(df: pd.DataFrame, suites: list[Suite], overrides: Overrides | None = None,
-           source: dict[str, Any] | None = None) -> Decisions:
+           source: dict[str, Any] | None = None, prompts: PromptMode = "text") -> Decisions:
     """Per task of a validated results table: the decision, with the suites' criteria and traffic.
 
     Without `overrides` (what `harness run` does) tasks that set no criteria are left out and
     listed in `skipped`; with them (`harness select`) such a task is an error, since the user
-    asked for a decision. `source` is recorded in the routing table."""
+    asked for a decision. `source` is recorded in the routing table; each route carries the
+    suite's prompt of its candidate (only its sha256 with `prompts="hash"`)."""
     criteria, traffic = criteria_from_suites(suites)
     o = overrides or Overrides()
     criteria = {t: o.apply(criteria.get(t, Criteria())) for t in df["task"].unique()}
@@ -67,17 +70,90 @@ def decide(df: pd.DataFrame, suites: list[Suite], overrides: Overrides | None = 
         notes.append("no task has a route (no candidate passed and no task sets a reference), so no routing "
                      "table is written")
     elif decisions:
-        table = routing.build_table(decisions, source={**source, "suites": [str(s.path) for s in suites]})
+        table = routing.build_table(decisions, source={**source, "suites": [str(s.path) for s in suites]},
+                                    task_prompts=route_prompts(decisions, suites), prompts=prompts)
     return Decisions(decisions, table, skipped, notes)
 
 
-def select_results(results_path: Path, suite_paths: list[Path] | None, overrides: Overrides,
-                   out: Path, average_duplicates: bool = False) -> Decisions:
+def route_prompts(decisions: list[TaskDecision], suites: list[Suite]) -> dict[str, PromptSpec | str]:
+    """The prompt each routed task's chosen candidate was evaluated with, or why none is known.
+
+    select's decisions know a candidate by its id and config; only the suites hold the prompt
+    variants, so the routing table gets them from here."""
+    tasks = {t.name: t for s in suites for t in s.tasks}
+    return {d.task: _prompt_of(d, tasks.get(d.task)) for d in decisions if d.chosen is not None}
+
+
+def _prompt_of(d: TaskDecision, task: TaskDef | None) -> PromptSpec | str:
+    assert d.chosen is not None
+    none = "the route carries no prompt, so `messages()` cannot build its messages"
+    if task is None:
+        return (f"no suite given defines task {d.task!r} (results from another tool, or `harness select` without "
+                f"--suite): {none}")
+    if task.inspect_task:
+        return f"the inspect-ai task {task.inspect_task} builds the prompt itself: {none}"
+    config = d.verdict(d.chosen).config
+    ours = next((c for c in task.candidates if c.label() == d.chosen), None)
+    if isinstance(config, dict) and "prompt" in config:
+        name = config["prompt"]
+    elif ours is not None:
+        name = ours.prompt
+    else:  # another tool's candidate that names no variant: its prompt may be anything
+        return f"candidate {d.chosen!r} is not in the suite's task {d.task!r} and names no prompt variant: {none}"
+    variant = task.variants.get(name)
+    if variant is None:
+        return (f"the suite's task {d.task!r} has no prompt variant {name!r} (was the suite changed after the "
+                f"results?): {none}")
+    return PromptSpec.of(variant.template, variant.system, shot_turns(variant, task.target_field))
+
+
+ResultsKind = Literal["table", "inspect-logs", "promptfoo"]
+
+
+@dataclass(frozen=True)
+class ResultsSource:
+    """Where results come from: a results table (CSV or Parquet, harness's or any tool's), inspect-ai
+    logs (a folder or one log: `--logs`), or a promptfoo output JSON file (`--promptfoo`)."""
+
+    path: Path
+    kind: ResultsKind = "table"
+    scorer: str | None = None  # inspect logs: whose score to compare on (default: each log's only scorer)
+    values: dict[str, float] | None = None  # inspect logs: grade -> score (default: results.GRADES)
+
+
+def load_results(source: ResultsSource, suites: list[Suite] | None = None, average_duplicates: bool = False,
+                 notes: list[str] | None = None) -> pd.DataFrame:
+    """The validated results table of `source`; inspect logs are priced with the suites' `prices:`."""
+    if source.kind != "inspect-logs" and (source.scorer is not None or source.values is not None):
+        raise InputError("--scorer and --value say how to read inspect logs' scores: use them with --logs",
+                         title="usage")
+    if source.kind == "inspect-logs":
+        prices = {model: price for s in suites or [] for model, price in s.prices.items()}
+        hourly = [s.local_hourly_usd for s in suites or [] if s.local_hourly_usd is not None]
+        extra = {"local_hourly_usd": hourly[0]} if hourly else {}
+        return results.from_inspect_logs(source.path, source.scorer, source.values, prices=prices, notes=notes,
+                                         **extra)
+    if source.kind == "promptfoo":
+        return results.from_promptfoo(source.path, average_duplicates=average_duplicates, notes=notes)
+    return results.load(source.path, average_duplicates=average_duplicates, notes=notes)
+
+
+def report_results(source: ResultsSource, routing_path: Path | None, out: Path, average_duplicates: bool = False,
+                   notes: list[str] | None = None) -> Path:
+    """`harness report`: the HTML report of any results source and a routing table (or none)."""
+    df = load_results(source, average_duplicates=average_duplicates, notes=notes)
+    table = routing.load(routing_path) if routing_path is not None else None
+    return write_report(df, table, out, results_path=source.path, routing_path=routing_path)
+
+
+def select_results(results_path: Path | ResultsSource, suite_paths: list[Path] | None, overrides: Overrides,
+                   out: Path, average_duplicates: bool = False, prompts: PromptMode = "text") -> Decisions:
     """`harness select`: decide on a results file (harness's or another tool's) and write the routing table."""
+    source = results_path if isinstance(results_path, ResultsSource) else ResultsSource(Path(results_path))
     notes: list[str] = []
-    df = results.load(results_path, average_duplicates=average_duplicates, notes=notes)
     suites = load_suites(suite_paths) if suite_paths else []
-    made = decide(df, suites, overrides, source={"results": str(results_path)})
+    df = load_results(source, suites, average_duplicates, notes)
+    made = decide(df, suites, overrides, source={"results": str(source.path)}, prompts=prompts)
     made.notes = notes + made.notes
     if made.table is not None:
         routing.write(made.table, out)

@@ -109,7 +109,7 @@ def _complete(settings: RunSettings, suites: list[Suite], plan: RunPlan, reports
         if options.detach:
             return Submitted(progress)
         outcome = execute(plan, reports, display=display)
-    return finish(suites, outcome, reports, say)
+    return finish(suites, outcome, reports, say, prompts="hash" if settings.no_prompts else "text")
 
 
 def _in_rounds(suites: list[Suite], plan: RunPlan, reports: Path, options: SendOptions, display: str | None,
@@ -135,12 +135,13 @@ def _in_rounds(suites: list[Suite], plan: RunPlan, reports: Path, options: SendO
     return replace(done.outcome, plan=replace(done.outcome.plan, subset=plan.subset))
 
 
-def finish(suites: list[Suite], outcome: RunOutcome, reports: Path, say: Say = print) -> Completed:
-    """Everything after the answers are in: results table, decisions, routing table, report."""
+def finish(suites: list[Suite], outcome: RunOutcome, reports: Path, say: Say = print,
+           prompts: routing.PromptMode = "text") -> Completed:
+    """Everything after the answers are in: results table, decisions, routing table (its prompts: `prompts`), report."""
     df = results.from_run(outcome)
     parquet, csv = results.save(df, reports)
     say(format_table(per_candidate(df)))
-    made = decide(df, suites, source={"results": str(parquet)})
+    made = decide(df, suites, source={"results": str(parquet)}, prompts=prompts)
     routing_path = None
     if made.table is not None:
         routing_path = routing.write(made.table, reports / "routing.json")

@@ -20,3 +20,10 @@ def journal() -> type:
     from ._journal import JournalModelAPI  # API answers replayed from harness's journal (harness/batch)
 
     return JournalModelAPI
+
+
+@modelapi(name="openai-compatible")
+def openai_compatible() -> type:
+    from ._endpoint import EndpointModelAPI  # a self-hosted server (vLLM, TGI, llama.cpp, Ollama) via the openai SDK
+
+    return EndpointModelAPI

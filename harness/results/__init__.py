@@ -6,10 +6,15 @@ first-class input to selection, and are checked as strictly as a suite file.
 
     import harness.results
     df = harness.results.load("my_results.csv")   # InputError lists every problem, with its lines
+    df = harness.results.from_inspect_logs("logs/")          # your own `inspect eval` runs
+    df = harness.results.from_promptfoo("results.json")      # `promptfoo eval --output results.json`
 """
 
 from ._files import load, save, validate
+from ._inspect_logs import GRADES, from_inspect_logs
+from ._promptfoo import PROMPTFOO_VERSION, from_promptfoo
 from ._samples import per_sample
 from ._table import COLUMNS, COST_COLUMNS, REQUIRED, TEXT_COLUMNS, from_run
 
-__all__ = ["COLUMNS", "COST_COLUMNS", "REQUIRED", "TEXT_COLUMNS", "from_run", "load", "per_sample", "save", "validate"]
+__all__ = ["COLUMNS", "COST_COLUMNS", "GRADES", "PROMPTFOO_VERSION", "REQUIRED", "TEXT_COLUMNS", "from_inspect_logs",
+           "from_promptfoo", "from_run", "load", "per_sample", "save", "validate"]

@@ -43,15 +43,14 @@ def _read(path: Path) -> pd.DataFrame:
     if path.is_dir():
         logs = sorted(path.glob("*.eval")) + sorted(path.glob("*.json"))
         what = (f"a folder of {len(logs)} inspect-ai log(s)" if logs else "a folder")
-        raise InputError([Problem(where, f"{what}, not a results file", hint=_READABLE + _LOGS_HINT * bool(logs))])
+        raise InputError([Problem(where, f"{what}, not a results file" + _LOGS * bool(logs), hint=_READABLE)])
     if not path.is_file():
         raise InputError([Problem(where, "results file not found", hint="run `harness run` or check the path")])
     if path.suffix == ".eval":
-        raise InputError([Problem(where, "an inspect-ai log (.eval), not a results table",
-                                  hint=_READABLE + _LOGS_HINT)])
+        raise InputError([Problem(where, "an inspect-ai log (.eval), not a results table" + _LOGS, hint=_READABLE)])
     if path.suffix not in (*PARQUET, ".csv"):
         raise InputError([Problem(where, f"unsupported results format {path.suffix or '(no extension)'!r}",
-                                  hint=_READABLE)])
+                                  hint=_READABLE + _JSON_HINT * (path.suffix == ".json"))])
     if path.suffix == ".csv":
         text = read_text(path)
         if isinstance(text, Undecodable):
@@ -64,8 +63,11 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 _READABLE = "give a CSV or Parquet file with at least task, candidate, sample_id, score and a cost column"
-_LOGS_HINT = ("; `harness run` writes one next to its logs (reports/results.parquet), and `inspect view "
-              "--log-dir DIR` opens the logs themselves")
+_LOGS = (": read inspect-ai logs with --logs DIR (harness select, harness report; a folder or one log), or "
+         "harness.results.from_inspect_logs")
+
+
+_JSON_HINT = "; promptfoo's --output JSON goes in with --promptfoo FILE, an inspect-ai .json log with --logs"
 
 
 def validate(df: pd.DataFrame, source: str, kind: str = "line", average_duplicates: bool = False,

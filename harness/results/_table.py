@@ -13,6 +13,7 @@ from ..pricing import DEFAULT_LOCAL_HOURLY_USD, PriceNotFound, Usage, costs_for_
 
 if TYPE_CHECKING:  # run and inspect-ai load inspect's whole stack: reading a results file needs neither
     from inspect_ai.log import EvalLog, EvalSample
+    from inspect_ai.model import ModelUsage
 
     from ..run import Cell, RunOutcome
 
@@ -47,7 +48,26 @@ def _cell_rows(cell: Cell, log: EvalLog) -> list[dict[str, Any]]:
 def _sample_row(cell: Cell, s: EvalSample, config: str, prices: dict, hourly: float) -> dict[str, Any]:
     c = cell.candidate
     out = s.output
-    usage = out.usage if out and out.usage else None
+    score = _score_value(s)
+    if s.error is not None and score != score:
+        # A sample whose request failed for good counts as a wrong answer (the candidate did not deliver
+        # one), so every candidate keeps the same samples and comparisons stay paired; `error` says why.
+        score = 0.0
+    return {"suite": cell.suite.name, "task": cell.task.name, "candidate": c.label(), "model": c.model,
+            "config": config, "sample_id": str(s.id), "epoch": s.epoch, "cluster": (s.metadata or {}).get("cluster"),
+            "score": score, **measures(s, c.model, cache_prompt=c.cache_prompt, prices=prices, hourly=hourly),
+            "error": s.error.message if s.error else None,
+            "round": cell.round, "planned_samples": cell.planned,
+            "input": last_user_text(s), "output": out.completion if out else "",
+            "target": s.target if isinstance(s.target, str) else json.dumps(s.target)}
+
+
+def measures(s: EvalSample, model: str, *, cache_prompt: bool, prices: dict, hourly: float,
+             usage: ModelUsage | None = None, batch: bool = False) -> dict[str, Any]:
+    """A sample's tokens, latency, batch flag and costs, priced the one way (`usage`: else output.usage)."""
+    out = s.output
+    if usage is None:
+        usage = out.usage if out and out.usage else None
     tokens = {"input_tokens": usage.input_tokens if usage else 0, "output_tokens": usage.output_tokens if usage else 0,
               "cache_read_tokens": (usage.input_tokens_cache_read or 0) if usage else 0,
               "cache_write_tokens": (usage.input_tokens_cache_write or 0) if usage else 0}
@@ -57,26 +77,17 @@ def _sample_row(cell: Cell, s: EvalSample, config: str, prices: dict, hourly: fl
     latency = meta.get("compute_s") or (out.time if out and out.time is not None else s.working_time) or 0.0
     if "latency_s" in meta:  # API answers (providers/_journal.py): a batch has no per-call latency
         latency = float("nan") if meta["latency_s"] is None else meta["latency_s"]
-    batch = bool(meta.get("batch", False))
-    score = _score_value(s)
-    if s.error is not None and score != score:
-        # A sample whose request failed for good counts as a wrong answer (the candidate did not deliver
-        # one), so every candidate keeps the same samples and comparisons stay paired; `error` says why.
-        score = 0.0
+    batch = bool(meta.get("batch", batch))
+    # An endpoint priced by the hour charges a call its share of the server's busy time: calls in flight
+    # together share the hour, so their latencies overlap and would bill it several times.
+    busy = meta.get("busy_s", latency)
     try:
-        costs = costs_for_call(c.model, Usage(**tokens, compute_seconds=0.0 if latency != latency else latency),
-                               batch=batch,
-                               cache_prompt=c.cache_prompt, explicit=prices, local_hourly_usd=hourly)
+        costs = costs_for_call(model, Usage(**tokens, compute_seconds=0.0 if busy != busy else busy),
+                               batch=batch, cache_prompt=cache_prompt, explicit=prices, local_hourly_usd=hourly)
         eval_cost, prod_cost = costs.eval_usd, costs.prod_usd
     except PriceNotFound:
         eval_cost = prod_cost = float("nan")
-    return {"suite": cell.suite.name, "task": cell.task.name, "candidate": c.label(), "model": c.model,
-            "config": config, "sample_id": str(s.id), "epoch": s.epoch, "cluster": (s.metadata or {}).get("cluster"),
-            "score": score, **tokens, "cost_usd": eval_cost, "prod_cost_usd": prod_cost, "latency_s": latency,
-            "batch": batch, "error": s.error.message if s.error else None,
-            "round": cell.round, "planned_samples": cell.planned,
-            "input": _last_user_text(s), "output": out.completion if out else "",
-            "target": s.target if isinstance(s.target, str) else json.dumps(s.target)}
+    return {**tokens, "cost_usd": eval_cost, "prod_cost_usd": prod_cost, "latency_s": latency, "batch": batch}
 
 
 def _score_value(s: EvalSample) -> float:
@@ -88,7 +99,7 @@ def _score_value(s: EvalSample) -> float:
     return float(value_to_float()(value)) if not isinstance(value, (int, float)) else float(value)
 
 
-def _last_user_text(s: EvalSample) -> str:
+def last_user_text(s: EvalSample) -> str:
     if isinstance(s.input, str):
         return s.input
     users = [m for m in s.input if m.role == "user"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
@@ -11,6 +12,7 @@ from ..criteria import Criteria
 from ..errors import HarnessError, InputError
 from ..version import __version__
 from ._file import num, validation_problems
+from ._prompt import PromptSpec
 from ._schema import (SCHEMA, Evidence, GenerateSettings, Reference, Route, RoutingTable, Score, TaskRoute, Unrouted,
                       VerdictRow)
 
@@ -19,17 +21,28 @@ if TYPE_CHECKING:
 
 # Candidate field names (harness results) -> inspect-ai GenerateConfig names used in the table.
 _RENAMED = {"stop": "stop_seqs"}
+PromptMode = Literal["text", "hash"]
+NO_PROMPT_GIVEN = ("no prompt was given for this task (results decided without the suite that defines it): the "
+                   "route carries none, so `messages()` cannot build its messages")
 
 
-def build_table(decisions: list[TaskDecision], default: Route | None = None,
-                source: dict[str, Any] | None = None) -> RoutingTable:
+def build_table(decisions: list[TaskDecision], default: Route | None = None, source: dict[str, Any] | None = None,
+                *, task_prompts: Mapping[str, PromptSpec | str] | None = None,
+                prompts: PromptMode = "text") -> RoutingTable:
     """The routing table of a selection: one route per task whose decision chose a candidate.
 
     Tasks with `chosen is None` are listed under `unrouted` and served by the default. When
     `default` is None it is the route of the routed task with the highest `traffic_per_month`
     (it already serves most calls, so it is the likeliest fit for unknown ones), or of the
     first routed task when no task gives traffic.
+
+    `task_prompts[task]` is the prompt the task's chosen candidate was evaluated with, or a
+    sentence saying why none is known (it goes into the route's notes); only the caller knows
+    the suites. With `prompts="hash"` routes keep only the sha256 of each prompt (`--no-prompts`).
     """
+    if prompts not in ("text", "hash"):
+        raise ValueError(f"prompts is 'text' or 'hash', not {prompts!r}")
+    given = task_prompts or {}
     routes: dict[str, TaskRoute] = {}
     unrouted: dict[str, Unrouted] = {}
     for d in decisions:
@@ -38,9 +51,9 @@ def build_table(decisions: list[TaskDecision], default: Route | None = None,
         if d.chosen is None:
             unrouted[d.task] = Unrouted(reason=d.summary, criteria=_criteria(d), verdicts=_verdict_rows(d))
         else:
-            routes[d.task] = _task_route(d)
+            routes[d.task] = _task_route(d, given.get(d.task, NO_PROMPT_GIVEN), prompts)
     if default is not None:
-        default, default_from = _plain(default), "given"
+        default, default_from = _plain(default, prompts), "given"
     else:
         default, default_from = _default_route(decisions, routes)
     return RoutingTable(schema=SCHEMA, generated_at=datetime.now(timezone.utc).replace(microsecond=0),
@@ -63,18 +76,26 @@ def _default_route(decisions: list[TaskDecision], routes: dict[str, TaskRoute]) 
     return _plain(routes[top.task]), why
 
 
-def _plain(route: Route) -> Route:
+def _plain(route: Route, prompts: PromptMode = "text") -> Route:
     """Just the Route fields (the default of a table carries no evidence of its own)."""
-    return Route(candidate=route.candidate, model=route.model, provider=route.provider, config=route.config)
+    return Route(candidate=route.candidate, model=route.model, provider=route.provider, config=route.config,
+                 prompt=_shown(route.prompt, prompts))
 
 
-def _task_route(d: TaskDecision) -> TaskRoute:
+def _shown(prompt: PromptSpec | None, prompts: PromptMode) -> PromptSpec | None:
+    return prompt.hashed() if prompt is not None and prompts == "hash" else prompt
+
+
+def _task_route(d: TaskDecision, prompt: PromptSpec | str, prompts: PromptMode) -> TaskRoute:
     assert d.chosen is not None
     v = d.verdict(d.chosen)
     config, notes = _settings(v, d.task)
+    if isinstance(prompt, str):
+        notes.append(prompt)
     ref = d.reference
     return TaskRoute(
-        candidate=v.candidate, model=v.model, provider=_provider(v.model), config=config, suite=d.suite,
+        candidate=v.candidate, model=v.model, provider=_provider(v.model), config=config,
+        prompt=None if isinstance(prompt, str) else _shown(prompt, prompts), suite=d.suite,
         score=_score(v), cost_per_call_usd=num(v.cost_per_call), monthly_cost_usd=num(d.monthly(v.candidate)),
         traffic_per_month=num(d.traffic_per_month),
         reference=None if ref is None else Reference(

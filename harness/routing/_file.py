@@ -68,6 +68,8 @@ def validation_problems(exc: ValidationError, source: str, prefix: str = "") -> 
         where = ".".join(str(p) for p in (*([prefix] if prefix else []), *e["loc"]))
         if e["type"] == "missing":
             problems.append(Problem(source, "required field is missing", field=where, hint=_REGENERATE))
+        elif e["type"] == "routing_rule":  # a rule across fields: its own text and hint, no input dump
+            problems.append(Problem(source, e["ctx"]["text"], field=where or None, hint=e["ctx"]["hint"]))
         elif e["type"] == "extra_forbidden":
             problems.append(Problem(source, "unknown field", field=where,
                                     hint="remove it (a file written by a newer harness needs a newer harness)"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ..candidates import Candidate, fingerprint
+from ..candidates import ENDPOINT_FIELDS, Candidate, fingerprint
 from ..suite import Suite, TaskDef
 
 
@@ -24,8 +24,13 @@ class Cell:
         t, c = self.task, self.candidate
         variant = t.variants.get(c.prompt)
         records = [r for r in t.records if r["id"] in set(self.sample_ids)]
-        return fingerprint(t.suite, t.name, c.model_dump(), variant.__dict__ if variant else None, t.scorer,
-                           t.scorer_options, t.target_field, t.cluster_field, t.epochs, t.inspect_task, records)
+        # An endpoint candidate's server is the suite's (by name), whether written on it or under `endpoints:`;
+        # other cells keep the keys they had before endpoints existed, so their finished logs stay reused.
+        endpoint = self.suite.endpoint(c)
+        served = [endpoint.identity()] if endpoint else []
+        return fingerprint(t.suite, t.name, c.model_dump(exclude=set(ENDPOINT_FIELDS)),
+                           variant.__dict__ if variant else None, t.scorer, t.scorer_options, t.target_field,
+                           t.cluster_field, t.epochs, t.inspect_task, records, *served)
 
     @property
     def name(self) -> str:

@@ -15,6 +15,7 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
 from ..errors import HarnessError
+from ..journal import journal_location
 from ._plan import RunPlan
 from ._tasks import build_task
 
@@ -60,7 +61,7 @@ def _header(info: Any) -> tuple[str | None, str, str] | None:
 
 
 def execute(plan: RunPlan, reports: Path, display: str | None = None, max_tasks: int | None = None) -> RunOutcome:
-    log_dir, journal = reports / "logs", reports / "journal.sqlite"
+    log_dir, journal = reports / "logs", journal_location(reports)
     done = finished_logs(log_dir)
     todo = [c for c in plan.cells if c.key not in done]
     if todo:

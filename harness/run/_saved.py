@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import HarnessError
-from ..journal import open_journal
+from ..journal import journal_exists, journal_location, open_journal
 
 _KEY = "last_run"
 # Where the last `harness run` started in this folder wrote its reports: `harness status` and
@@ -31,22 +31,32 @@ class RunSettings(BaseModel):
     max_cost: float | None = None
     sequential: bool = False
     round: int | None = None
+    no_prompts: bool = False  # routes keep only the sha256 of their prompts
 
 
 def remember_run(reports: Path, settings: RunSettings) -> None:
-    open_journal(reports / "journal.sqlite").set_setting(_KEY, settings.model_dump(mode="json"))
+    open_journal(journal_location(reports)).set_setting(_key(reports), settings.model_dump(mode="json"))
+
+
+def _key(reports: Path) -> str:
+    # Runners that share one journal (PostgreSQL) each complete their own run: the key names the folder.
+    return f"{_KEY}:{reports.resolve()}"
 
 
 def last_run(reports: Path) -> RunSettings | None:
-    if not (reports / "journal.sqlite").exists():
+    location = journal_location(reports)
+    if not journal_exists(location):
         return None
-    saved = open_journal(reports / "journal.sqlite").get_setting(_KEY)
+    journal = open_journal(location)
+    saved = journal.get_setting(_key(reports))
+    if saved is None:
+        saved = journal.get_setting(_KEY)  # what harness 0.1 wrote, before runners could share a journal
     if saved is None:
         return None
     try:
         return RunSettings.model_validate(saved)
     except ValidationError:
-        raise HarnessError(f"the run saved in {reports / 'journal.sqlite'} is not readable by this harness: "
+        raise HarnessError(f"the run saved in {open_journal(location).where} is not readable by this harness: "
                            "start it again with `harness run` (answers already in the journal are reused)") from None
 
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..batch import API_PROVIDERS, BatchSettings, Driver, Progress
 from ..errors import HarnessError
-from ..journal import open_journal
+from ..journal import journal_location, open_journal
 from ._cells import Cell
 from ._execute import finished_logs
 
@@ -41,7 +41,7 @@ def send_api_requests(cells: Iterable[Cell], reports: Path, options: SendOptions
     todo = [c for c in cells if c.candidate.provider in API_PROVIDERS and c.key not in done]
     if not todo:
         return None
-    driver = Driver(open_journal(reports / "journal.sqlite"), BatchSettings.from_env(), batch=options.batch,
+    driver = Driver(open_journal(journal_location(reports)), BatchSettings.from_env(), batch=options.batch,
                     max_cost=options.max_cost, say=say)
     driver.prepare(todo)
     if options.check_budget:

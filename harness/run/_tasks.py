@@ -12,10 +12,12 @@ from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessag
 from inspect_ai.solver import generate
 
 from ..batch import API_PROVIDERS, BodySettings
+from ..candidates import ENDPOINT_PROVIDER
 from ..providers import offline_model_args
 from ..scorers import harness_scorer
 from ..suite import Turn, Variant, as_text, chat_turns
 from ._cells import Cell
+from ._endpoints import endpoint_args
 
 _MESSAGE = {"system": ChatMessageSystem, "user": ChatMessageUser, "assistant": ChatMessageAssistant}
 
@@ -41,7 +43,12 @@ def build_task(cell: Cell, journal: Path) -> Task:
         model_name, model_args = f"journal/{c.model}", {
             **model_args, "journal": str(journal), "settings": BodySettings.from_candidate(c).to_args(),
             "price": price.model_dump() if price else None, "live": t.inspect_task is not None}
-    model = get_model(model_name, config=GenerateConfig(**c.generate_config()), **model_args)
+    config = GenerateConfig(**c.generate_config())
+    if c.provider == ENDPOINT_PROVIDER:
+        # inspect's adaptive concurrency would ignore the provider's max_connections; an explicit one wins
+        model_args = {**model_args, **endpoint_args(cell, str(journal))}
+        config = config.merge(GenerateConfig(max_connections=model_args["max_concurrency"]))
+    model = get_model(model_name, config=config, **model_args)
     metadata = {"harness_cell": cell.key, "suite": t.suite, "task": t.name, "candidate": c.label(),
                 "config": c.model_dump(exclude_none=True)}
     if t.inspect_task:

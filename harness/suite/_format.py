@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..candidates import Candidate
+from ..candidates import Candidate, check_base_url, check_env_name
 from ..criteria import Criteria
 from ..pricing import ExplicitPrice
 
@@ -73,6 +73,32 @@ class LocalSettings(_Strict):
                                                              "(default 0.10)")
 
 
+class EndpointSettings(_Strict):
+    """A self-hosted OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama) that candidates name as
+    `openai-compatible/<name>`; several candidates (configurations) can share one."""
+
+    base_url: str = Field(description="the server's OpenAI API root, e.g. http://gpu-box:8000/v1 (vLLM) or "
+                                      "http://localhost:11434/v1 (Ollama)")
+    api_key_env: str | None = Field(None, description="environment variable holding the server's API key "
+                                                      "(default: none; the SDK sends the placeholder `none`)")
+    model: str | None = Field(None, description="model id the server expects in requests, e.g. a LoRA adapter's "
+                                                "name (default: the endpoint's name)")
+    hourly_usd: float | None = Field(None, ge=0, description="USD per hour of the server: each call costs its "
+                                     "share of the measured busy time (else give per-token `prices:`)")
+    max_concurrency: int = Field(4, ge=1, description="requests in flight at once, across every candidate that "
+                                                      "uses the server")
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return check_base_url(value) or value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _api_key_env(cls, value: str | None) -> str | None:
+        return check_env_name(value)
+
+
 class SuiteFile(_Strict):
     """A suite file: tasks, the candidates to evaluate on them, and how to decide."""
 
@@ -86,6 +112,9 @@ class SuiteFile(_Strict):
     local: LocalSettings = Field(LocalSettings(), description="local models' compute price")
     prices: dict[str, ExplicitPrice] = Field(default_factory=dict, description="USD per million tokens for "
                                              "models the price library lacks, keyed by provider/model")
+    endpoints: dict[str, EndpointSettings] = Field(default_factory=dict, description="self-hosted "
+                                                   "OpenAI-compatible servers by name: candidates use them as "
+                                                   "openai-compatible/<name>")
     defaults: TaskFields = Field(TaskFields(), description="any task field; tasks override them")
     tasks: list[dict[str, Any]] = Field(description="the tasks: each takes the fields of `defaults`")
 

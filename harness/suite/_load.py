@@ -16,6 +16,7 @@ from ..errors import InputError, Problem
 from ..local_models import LOCAL_MODELS
 from ..scorers import SCORERS
 from ._datasets import load_records
+from ._endpoints import Endpoints
 from ._format import PromptVariant, SuiteFile, TaskFields
 from ._model import Suite, TaskDef, Variant
 from ._problems import Validator
@@ -69,22 +70,25 @@ def load_suite(path: Path) -> Suite:
         raise v.error()
     if not head.tasks:
         v.add(("tasks",), "no tasks", "list at least one task under `tasks:`")
-    tasks, names = [], set()
+    tasks, names, endpoints = [], set(), Endpoints(head.endpoints)
     for i, raw_task in enumerate(head.tasks):
-        task = _resolve_task(v, head, raw_task, ("tasks", i))
+        task = _resolve_task(v, head, raw_task, ("tasks", i), endpoints)
         if task is None:
             continue
         if task.name in names:
             v.add(("tasks", i, "name"), f"duplicate task name {task.name!r}", "give each task a unique name")
         names.add(task.name)
         tasks.append(task)
+    hourly = endpoints.finish(v, head.prices)
     if v.problems:
         raise v.error()
     sequential_round = head.sequential.round if head.sequential else None
     return Suite(name=head.suite, path=path, tasks=tasks, seed=head.seed, sample=head.sample,
                  sequential_round=sequential_round,
                  local_hourly_usd=head.local.hourly_usd,
-                 prices={m: p.model_copy(update={"source": f"suite prices: {path}"}) for m, p in head.prices.items()})
+                 prices={**{m: p.model_copy(update={"source": f"suite prices: {path}"}) for m, p in head.prices.items()},
+                         **hourly},
+                 endpoints=endpoints.by_name())
 
 
 def _merge(defaults: TaskFields, task: TaskFields) -> dict[str, Any]:
@@ -97,7 +101,7 @@ def _merge(defaults: TaskFields, task: TaskFields) -> dict[str, Any]:
     return merged
 
 
-def _resolve_task(v: Validator, head: SuiteFile, raw: Any, at: Path_) -> TaskDef | None:
+def _resolve_task(v: Validator, head: SuiteFile, raw: Any, at: Path_, endpoints: Endpoints) -> TaskDef | None:
     if not isinstance(raw, dict):
         v.add(at, "a task must be a mapping", "write `- name: ...` with the task's fields")
         return None
@@ -117,7 +121,7 @@ def _resolve_task(v: Validator, head: SuiteFile, raw: Any, at: Path_) -> TaskDef
                    criteria=Criteria(**m.get("criteria", {})), traffic_per_month=m.get("traffic_per_month"),
                    epochs=m.get("epochs", 1), target_field=m.get("target", "target"), cluster_field=m.get("cluster"))
     cand_at = at if "candidates" in raw else ("defaults",)
-    _check_candidates(v, task, at, cand_at)
+    _check_candidates(v, task, at, cand_at, endpoints)
     if m.get("task"):
         _check_inspect_ref(v, task, m, at)
     else:
@@ -125,10 +129,12 @@ def _resolve_task(v: Validator, head: SuiteFile, raw: Any, at: Path_) -> TaskDef
     return task
 
 
-def _check_candidates(v: Validator, task: TaskDef, at: Path_, cand_at: Path_) -> None:
+def _check_candidates(v: Validator, task: TaskDef, at: Path_, cand_at: Path_, endpoints: Endpoints) -> None:
     ids = [c.label() for c in task.candidates]
     for i, c in enumerate(task.candidates):
         cat = cand_at + ("candidates", i)
+        if "/" in c.model and c.provider in KNOWN_PROVIDERS:
+            endpoints.check(v, c, cat)
         if "/" not in c.model or c.provider not in KNOWN_PROVIDERS:
             v.add(cat + ("model",), f"unknown model provider in {c.model!r}",
                   f"write provider/model with provider one of {', '.join(KNOWN_PROVIDERS)}")

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..candidates import Candidate
+from ..candidates import ENDPOINT_PROVIDER, Candidate
 from ..criteria import Criteria
-from ..pricing import ExplicitPrice
+from ..pricing import ExplicitPrice, HourlyPrice
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,22 @@ class TaskDef:
         return next(c for c in self.candidates if c.label() == cid)
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """A self-hosted OpenAI-compatible server as `openai-compatible/<name>` candidates reach it."""
+
+    name: str
+    base_url: str
+    model: str  # the model id sent in requests
+    api_key_env: str | None = None
+    max_concurrency: int = 4
+    hourly_usd: float | None = None
+
+    def identity(self) -> tuple[str, str]:
+        """What changes its answers: the server and the model it is asked for (not the key, not the price)."""
+        return self.base_url, self.model
+
+
 @dataclass
 class Suite:
     name: str
@@ -54,4 +70,9 @@ class Suite:
     sample: int | None = None
     sequential_round: int | None = None  # samples per round when the suite runs sequentially
     local_hourly_usd: float | None = None
-    prices: dict[str, ExplicitPrice] = field(default_factory=dict)
+    prices: dict[str, ExplicitPrice | HourlyPrice] = field(default_factory=dict)
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)  # by name: `endpoints:` and candidates' base_url
+
+    def endpoint(self, c: Candidate) -> Endpoint | None:
+        """The server of an `openai-compatible/<name>` candidate (None for other providers)."""
+        return self.endpoints.get(c.model.split("/", 1)[1]) if c.provider == ENDPOINT_PROVIDER else None

@@ -42,7 +42,8 @@ def markdown_reference() -> str:
              "Schema that editors use (the bundled suites point to `evalsets/suite.schema.json` with a "
              "`# yaml-language-server: $schema=` first line).", ""]
     lines += _section("Suite", schema, defs)
-    order = ["Task", "Criteria", "Candidate", "PromptVariant", "SequentialSettings", "LocalSettings", "ExplicitPrice"]
+    order = ["Task", "Criteria", "Candidate", "PromptVariant", "SequentialSettings", "LocalSettings", "ExplicitPrice",
+             "EndpointSettings"]
     for name in order + sorted(set(defs) - set(order) - {"TaskFields"}):
         if name in defs:
             lines += _section(name, defs[name], defs)

@@ -1,17 +1,17 @@
-"""The journal: a durable SQLite record of every request harness sends.
+"""The journal: a durable record of every request harness sends (SQLite, or PostgreSQL when shared).
 
 Why: a killed run must not pay for an answer twice, and (for the batch APIs)
 a submitted batch must be found again after a crash. Every request is keyed
 by provider, base URL, model and a hash of its full body; an answered key is
 replayed from here and never sent again. The schema evolves through numbered
-migrations (as simonw/llm does for its log) so old journals keep loading.
+migrations (`_migrations`) so old journals keep loading.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -19,66 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-MIGRATIONS: list[str] = [
-    # 1: requests and their answers
-    """
-    CREATE TABLE requests (
-        key TEXT PRIMARY KEY,
-        provider TEXT NOT NULL,
-        base_url TEXT,
-        model TEXT NOT NULL,
-        body TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'pending',
-        batch_id TEXT,
-        response TEXT,
-        error TEXT,
-        input_tokens INTEGER,
-        output_tokens INTEGER,
-        cache_read_tokens INTEGER,
-        cache_write_tokens INTEGER,
-        compute_s REAL,
-        cost_usd REAL,
-        sent_count INTEGER NOT NULL DEFAULT 0,
-        created_at REAL NOT NULL,
-        answered_at REAL
-    );
-    CREATE INDEX requests_batch ON requests(batch_id);
-    CREATE TABLE batches (
-        id TEXT PRIMARY KEY,
-        provider TEXT NOT NULL,
-        base_url TEXT,
-        model TEXT NOT NULL,
-        status TEXT NOT NULL,
-        n_requests INTEGER NOT NULL,
-        created_at REAL NOT NULL,
-        ended_at REAL,
-        detail TEXT
-    );
-    """,
-    # 2: provider batch APIs (harness/batch). A batch row is written as an *intent* (status 'intent',
-    # our own id) before the provider is asked to create it; `remote_id` is filled in once the provider
-    # has accepted it, so a crash in between can be reconciled (docs/batch.md). Requests gain their
-    # custom_id, the attempts spent on them, an upper-bound cost (for --max-cost) and whether they
-    # were answered through a batch (half price).
-    """
-    ALTER TABLE requests ADD COLUMN custom_id TEXT;
-    ALTER TABLE requests ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE requests ADD COLUMN bound_usd REAL;
-    ALTER TABLE requests ADD COLUMN via_batch INTEGER;
-    ALTER TABLE requests ADD COLUMN latency_s REAL;
-    CREATE INDEX requests_status ON requests(status);
-    ALTER TABLE batches ADD COLUMN remote_id TEXT;
-    ALTER TABLE batches ADD COLUMN owner TEXT;
-    ALTER TABLE batches ADD COLUMN bound_usd REAL;
-    ALTER TABLE batches ADD COLUMN price TEXT;
-    ALTER TABLE batches ADD COLUMN counts TEXT;
-    ALTER TABLE batches ADD COLUMN input_file_id TEXT;
-    ALTER TABLE batches ADD COLUMN updated_at REAL;
-    CREATE INDEX batches_status ON batches(status);
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-]
+from ._backends import Connection, connect, is_database_url
 
+# A shared journal for every run in this environment (a PostgreSQL URL, or a file path): CI runners
+# that evaluate the same suites point here, and each request is sent once across all of them.
+JOURNAL_ENV = "HARNESS_JOURNAL"
+
+
+def journal_location(reports: Path) -> str:
+    """Where the journal of a run that writes to `reports` lives: $HARNESS_JOURNAL, else reports/journal.sqlite."""
+    return os.environ.get(JOURNAL_ENV) or str(reports / "journal.sqlite")
+
+
+def journal_exists(location: str) -> bool:
+    return is_database_url(location) or Path(location).exists()
 
 def request_key(provider: str, base_url: str | None, model: str, body: dict[str, Any]) -> str:
     blob = json.dumps([provider, base_url or "", model, body], sort_keys=True, separators=(",", ":"), default=str)
@@ -99,24 +53,13 @@ class Answer:
 
 
 class Journal:
-    """Thread-safe access to one journal file (one connection, serialised)."""
+    """Thread-safe access to one journal (one connection, serialised)."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, location: Path | str):
+        self.location = str(location)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._migrate()
-
-    def _migrate(self) -> None:
-        with self._lock:
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise RuntimeError(f"journal {self.path} is from a newer harness (schema {version})")
-            for n, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-                self._db.executescript(f"BEGIN; {sql}; PRAGMA user_version={n}; COMMIT;")
+        self._db = connect(self.location)
+        self.where = self._db.where
 
     def answered(self, key: str) -> Answer | None:
         with self._lock:
@@ -135,7 +78,7 @@ class Journal:
             self._db.execute(
                 "INSERT INTO requests(key, provider, base_url, model, body, status, batch_id, sent_count, created_at)"
                 " VALUES (?,?,?,?,?,'submitted',?,1,?)"
-                " ON CONFLICT(key) DO UPDATE SET sent_count=sent_count+1, status='submitted', batch_id=excluded.batch_id",
+                " ON CONFLICT(key) DO UPDATE SET sent_count=requests.sent_count+1, status='submitted', batch_id=excluded.batch_id",
                 (key, provider, base_url, model, json.dumps(body, sort_keys=True, default=str), batch_id, time.time()))
 
     def record_answer(self, key: str, answer: Answer) -> None:
@@ -171,17 +114,11 @@ class Journal:
             return self._db.execute(sql, params).rowcount
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """An IMMEDIATE transaction: its reads and writes are atomic even against other processes,
-        which is what makes claiming requests for a batch safe when two harness commands overlap."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def transaction(self) -> Iterator[Connection]:
+        """A transaction whose reads and writes are atomic even against other processes, which is what
+        makes claiming requests for a batch safe when two harness commands (or runners) overlap."""
+        with self._lock, self._db.transaction() as db:
+            yield db
 
     def get_setting(self, key: str) -> Any:
         rows = self.query("SELECT value FROM settings WHERE key=?", (key,))
@@ -196,13 +133,14 @@ class Journal:
             self._db.close()
 
 
-_open: dict[Path, Journal] = {}
+_open: dict[str, Journal] = {}
 _open_lock = threading.Lock()
 
 
-def open_journal(path: Path | str) -> Journal:
-    """One Journal per file per process, shared by every model instance that writes to it."""
-    key = Path(path).resolve()
+def open_journal(location: Path | str) -> Journal:
+    """One Journal per file (or database) per process, shared by every model instance that writes to it."""
+    text = str(location)
+    key = text if is_database_url(text) else str(Path(text).resolve())
     with _open_lock:
         if key not in _open:
             _open[key] = Journal(key)
