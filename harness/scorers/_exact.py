@@ -1,3 +1,5 @@
+"""Exact match: the (first line of the) output equals the target, normalised."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""Token F1 against the reference answer(s), SQuAD-style."""
+
 from __future__ import annotations
 
 from collections import Counter

@@ -1,3 +1,5 @@
+"""The target text appears in the output."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""The share of a target object's fields that the output's first JSON object gets right."""
+
 from __future__ import annotations
 
 import json

@@ -1,3 +1,5 @@
+"""The first (or last) number of the output, within a tolerance of the target."""
+
 from __future__ import annotations
 
 import math

@@ -1,3 +1,5 @@
+"""Extract with a pattern, then compare with the target."""
+
 from __future__ import annotations
 
 import re
