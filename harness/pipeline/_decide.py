@@ -13,7 +13,9 @@ from ..criteria import Criteria
 from ..errors import InputError
 from ..report import write_report
 from ..routing import PromptMode, PromptSpec, RoutingTable
-from ..select import TaskDecision, criteria_from_suites, format_decisions, select
+from ..compound import CascadeSpec, RouterSpec
+from ..select import (TaskCompounds, TaskDecision, compounds_from_suites, criteria_from_suites, format_decisions,
+                      select)
 from ..suite import Suite, TaskDef, load_suites, shot_turns
 
 
@@ -26,6 +28,7 @@ class Overrides:
     min_score: float | None = None
     alpha: float | None = None
     traffic: float | None = None  # calls per month, for tasks whose suite gives none
+    compound: tuple[CascadeSpec | RouterSpec, ...] = ()  # for every task whose candidates they name
 
     def apply(self, c: Criteria) -> Criteria:
         given = {k: getattr(self, k) for k in ("reference", "max_drop", "min_score", "alpha")}
@@ -62,7 +65,7 @@ def decide(df: pd.DataFrame, suites: list[Suite], overrides: Overrides | None = 
     traffic = {t: traffic.get(t) if traffic.get(t) is not None else o.traffic for t in df["task"].unique()}
     source = source or {}
     decisions = select(df, criteria, traffic, source=source.get("results", "results"),
-                       skip_without_criteria=overrides is None)
+                       skip_without_criteria=overrides is None, compounds=_compounds(df, suites, o))
     skipped = sorted(set(df["task"]) - {d.task for d in decisions})
     notes, table = [], None
     if decisions and not any(d.chosen for d in decisions):
@@ -144,6 +147,22 @@ def report_results(source: ResultsSource, routing_path: Path | None, out: Path, 
     df = load_results(source, average_duplicates=average_duplicates, notes=notes)
     table = routing.load(routing_path) if routing_path is not None else None
     return write_report(df, table, out, results_path=source.path, routing_path=routing_path)
+
+
+def _compounds(df: pd.DataFrame, suites: list[Suite], o: Overrides) -> dict[str, TaskCompounds]:
+    """The suites' compound candidates, plus the command line's for every task that has their candidates."""
+    found = compounds_from_suites(suites)
+    for task, g in df.groupby("task", sort=False):
+        names = set(g["candidate"])
+        extra = [spec for spec in o.compound if set(_named(spec)) <= names]
+        if extra:
+            base = found.get(task, TaskCompounds([]))
+            found[task] = TaskCompounds([*base.specs, *extra], base.info, base.seed)
+    return found
+
+
+def _named(spec: CascadeSpec | RouterSpec) -> list[str]:
+    return spec.steps if isinstance(spec, CascadeSpec) else [spec.cheap, spec.fallback]
 
 
 def select_results(results_path: Path | ResultsSource, suite_paths: list[Path] | None, overrides: Overrides,

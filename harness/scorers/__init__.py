@@ -10,13 +10,14 @@ from ._exact import exact
 from ._f1 import f1
 from ._includes import includes
 from ._json_fields import first_json_object, json_fields
+from ._normalize import normalize
 from ._numeric import extract_numbers, numeric
 from ._regex import regex
 from ._registry import SCORERS, score_text
 
 __all__ = [
     "SCORERS", "exact", "extract_numbers", "f1", "first_json_object", "harness_scorer",
-    "includes", "json_fields", "numeric", "regex", "score_text",
+    "includes", "json_fields", "normalize", "numeric", "regex", "score_text",
 ]
 
 

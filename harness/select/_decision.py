@@ -45,6 +45,7 @@ class Verdict:
     decided_round: int | None = None
     decided_at: int | None = None  # samples seen at the deciding look
     stopped: TrackState | None = None
+    compound: Any = None  # a compound candidate's evaluation (`_compound.CompoundEval`), None for the others
 
 
 @dataclass

@@ -18,6 +18,8 @@ from .. import stats
 from ..criteria import Criteria
 from ..errors import InputError, Problem
 from ..results import per_sample
+from ._compound import CompoundEval, TaskCompounds, evaluate, wide
+from ._compound_verdict import compound_verdict
 from ._decision import Status, TaskDecision, Verdict, choose, facts, first_value, settle_text
 
 
@@ -38,7 +40,8 @@ def score_matrix(g: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None, list
     return complete, codes, notes
 
 
-def decide_fixed(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) -> TaskDecision:
+def decide_fixed(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None,
+                 compounds: TaskCompounds | None = None) -> TaskDecision:
     matrix, clusters, notes = score_matrix(g)
     if matrix.empty:
         raise InputError([Problem("results", f"task {task!r}: no sample is shared by all candidates",
@@ -55,7 +58,11 @@ def decide_fixed(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None)
         tested[cand] = (ms, ni)
     family = [k for k, (ms, ni) in tested.items() if ms or ni]
     raw = {k: max(t.pvalue for t in tested[k] if t) for k in family}
+    evals = _compound_evals(g, task, c, compounds)
+    raw.update({e.label: e.p_value for e in evals})
+    family += [e.label for e in evals]
     adjusted = dict(zip(family, stats.holm([raw[k] for k in family]))) if family else {}
+    levels = holm_levels([raw[k] for k in family], c.alpha)
     verdicts = []
     for cand in matrix.columns:
         a = matrix[cand].to_numpy()
@@ -69,9 +76,28 @@ def decide_fixed(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None)
             **found[cand], status=status, reason=reason, score=stats.mean_interval(a, clusters, 0.95),
             difference=diff, noninferiority=ni, min_score=ms, p_value=raw.get(cand), p_adjusted=adjusted.get(cand),
             samples_needed=needed))
+    for e in evals:
+        i = family.index(e.label)
+        verdicts.append(compound_verdict(e, levels[i], adjusted[e.label], c, len(family)))
     chosen, summary = choose(verdicts, ref, c)
     return TaskDecision(task=task, suite=first_value(g, "suite"), criteria=c.as_decided(), verdicts=verdicts,
                         chosen=chosen, summary=summary, n=len(matrix), traffic_per_month=traffic, notes=notes)
+
+
+def holm_levels(pvalues: list[float], alpha: float) -> list[float]:
+    """The level Holm's step-down tests each hypothesis at (alpha / (m - rank)), in the order given."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    levels = [0.0] * len(pvalues)
+    for rank, i in enumerate(order):
+        levels[i] = alpha / (len(pvalues) - rank)
+    return levels
+
+
+def _compound_evals(g: pd.DataFrame, task: str, c: Criteria, compounds: TaskCompounds | None) -> list[CompoundEval]:
+    if compounds is None or not compounds.specs:
+        return []
+    w = wide(g)
+    return [evaluate(spec, w, compounds.info, c, compounds.seed, task) for spec in compounds.specs]
 
 
 def _verdict(cand: str, ms: stats.OneSidedTest | None, ni: stats.OneSidedTest | None, diff: stats.Interval | None,

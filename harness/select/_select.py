@@ -17,17 +17,22 @@ from ..errors import InputError, Problem
 from ..results import per_sample
 from ..suite import Suite
 from ._decision import Status, TaskDecision, Verdict, choose, facts, first_value
+from ..scorers import normalize
+from ._checks import ScorerInfo
+from ._compound import TaskCompounds
 from ._fixed import decide_fixed
 from ._sequential import Track, is_sequential, tracks
 
 
 def select(df: pd.DataFrame, criteria: dict[str, Criteria], traffic: dict[str, float | None] | None = None,
-           source: str = "results", skip_without_criteria: bool = False) -> list[TaskDecision]:
+           source: str = "results", skip_without_criteria: bool = False,
+           compounds: dict[str, TaskCompounds] | None = None) -> list[TaskDecision]:
     """One decision per task of `df` (a validated results table); `criteria` maps task -> Criteria.
 
     `skip_without_criteria` leaves out tasks that set neither min_score nor a
     reference (what `harness run` wants: it still reports their scores)
-    instead of refusing them (what `harness select` does).
+    instead of refusing them (what `harness select` does). `compounds` adds cascades and routers to a
+    task's candidates, built from the same results (`compounds_from_suites` reads them from suites).
     """
     traffic = traffic or {}
     if skip_without_criteria:
@@ -35,7 +40,9 @@ def select(df: pd.DataFrame, criteria: dict[str, Criteria], traffic: dict[str, f
     problems = _check_criteria(df, criteria, source)
     if problems:
         raise InputError(problems, title="cannot select")
-    return [decide_task(g, task, criteria[task], traffic.get(task)) for task, g in df.groupby("task", sort=False)]
+    compounds = compounds or {}
+    return [decide_task(g, task, criteria[task], traffic.get(task), compounds.get(task))
+            for task, g in df.groupby("task", sort=False)]
 
 
 def criteria_from_suites(suites: list[Suite]) -> tuple[dict[str, Criteria], dict[str, float | None]]:
@@ -58,11 +65,29 @@ def _check_criteria(df: pd.DataFrame, criteria: dict[str, Criteria], source: str
     return problems
 
 
-def decide_task(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) -> TaskDecision:
+def decide_task(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None,
+                compounds: TaskCompounds | None = None) -> TaskDecision:
     """The decision on one task's rows: anytime-valid when they came in rounds, else fixed-size."""
     if is_sequential(g):
+        if compounds is not None and compounds.specs:
+            raise InputError([Problem(task, "compound candidates are built from a fixed-size run's results; these "
+                                      "came in rounds", field="compound",
+                                      hint="run the task without `sequential:`, or leave out its `compound:`")],
+                             title="cannot select")
         return _decide_sequential(g, task, c, traffic)
-    return decide_fixed(g, task, c, traffic)
+    return decide_fixed(g, task, c, traffic, compounds)
+
+
+def compounds_from_suites(suites: list[Suite]) -> dict[str, TaskCompounds]:
+    """Each task's `compound:` candidates, with its scorer and labels (for `parses` checks) and its seed."""
+    out = {}
+    for s in suites:
+        for t in s.tasks:
+            if t.compound:
+                labels = frozenset(normalize(str(r.get(t.target_field, ""))) for r in t.records)
+                out[t.name] = TaskCompounds(list(t.compound), ScorerInfo(t.scorer, dict(t.scorer_options), labels),
+                                            s.seed)
+    return out
 
 
 def _decide_sequential(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None) -> TaskDecision:

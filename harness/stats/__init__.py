@@ -33,7 +33,7 @@ can no longer realistically pass); docs/sequential.md.
 
 from harness.stats._location import clustered_se
 from harness.stats._mean import mean_interval, min_score_test
-from harness.stats._multiplicity import holm
+from harness.stats._multiplicity import fixed_sequence, holm
 from harness.stats._paired import noninferiority_test, paired_difference
 from harness.stats._power import minimum_detectable_effect, samples_needed
 from harness.stats._results import Interval, OneSidedTest
@@ -64,6 +64,7 @@ __all__ = [
     "bonferroni_alpha",
     "clustered_se",
     "confidence_sequence",
+    "fixed_sequence",
     "holm",
     "log_capital",
     "mean_interval",

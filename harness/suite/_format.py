@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..candidates import Candidate, check_base_url, check_env_name
+from ..compound import CompoundSpec
 from ..criteria import Criteria
 from ..pricing import ExplicitPrice
 
@@ -60,6 +61,8 @@ class TaskFields(_Strict):
     epochs: int | None = Field(None, ge=1, description="repeats per sample, averaged per sample before any "
                                                        "comparison")
     candidates: list[Candidate] | None = Field(None, description="the models + configurations to evaluate")
+    compound: list[CompoundSpec] | None = Field(None, description="cascades and routers over the candidates, "
+                                                                   "built from their results (docs/compound.md)")
 
 
 class SequentialSettings(_Strict):

@@ -10,7 +10,10 @@ import codecs
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from ..candidates import KNOWN_PROVIDERS, LOCAL_PROVIDER, Candidate
+from ..compound import AgreeCheck, CascadeSpec, CompoundSpec
 from ..criteria import Criteria
 from ..errors import InputError, Problem
 from ..local_models import LOCAL_MODELS
@@ -119,14 +122,37 @@ def _resolve_task(v: Validator, head: SuiteFile, raw: Any, at: Path_, endpoints:
     task = TaskDef(suite=head.suite, name=name, source=v.path, description=m.get("description"),
                    candidates=[Candidate(**c) for c in m["candidates"]],
                    criteria=Criteria(**m.get("criteria", {})), traffic_per_month=m.get("traffic_per_month"),
-                   epochs=m.get("epochs", 1), target_field=m.get("target", "target"), cluster_field=m.get("cluster"))
+                   epochs=m.get("epochs", 1), target_field=m.get("target", "target"), cluster_field=m.get("cluster"),
+                   compound=[_COMPOUND.validate_python(x) for x in m.get("compound", [])])
     cand_at = at if "candidates" in raw else ("defaults",)
     _check_candidates(v, task, at, cand_at, endpoints)
+    _check_compound(v, task, at if "compound" in raw else ("defaults",))
     if m.get("task"):
         _check_inspect_ref(v, task, m, at)
     else:
         _resolve_dataset_task(v, task, m, at)
     return task
+
+
+_COMPOUND: TypeAdapter[Any] = TypeAdapter(CompoundSpec)
+
+
+def _check_compound(v: Validator, task: TaskDef, at: Path_) -> None:
+    """A compound candidate names the task's own candidates, and its name is not one of theirs."""
+    ids = [c.label() for c in task.candidates]
+    labels = [spec.label() for spec in task.compound]
+    for i, spec in enumerate(task.compound):
+        where = at + ("compound", i)
+        named = spec.steps if isinstance(spec, CascadeSpec) else [spec.cheap, spec.fallback]
+        named = [*named, *(c.with_ for c in getattr(spec, "checks", []) if isinstance(c, AgreeCheck) and c.with_)]
+        for name in dict.fromkeys(named):
+            if name not in ids:
+                v.add(where, f"{name!r} is not a candidate of task {task.name!r}", f"use one of: {', '.join(ids)}")
+        if spec.label() in ids or labels.count(spec.label()) > 1:
+            v.add(where, f"the compound candidate's name {spec.label()!r} is taken", "give it its own `id:`")
+        if task.epochs < 2 and any(isinstance(c, AgreeCheck) and c.with_ is None for c in getattr(spec, "checks", [])):
+            v.add(where, "agreeing with its own second answer needs two epochs", "set `epochs: 2`, or agree `with:` "
+                  "another candidate")
 
 
 def _check_candidates(v: Validator, task: TaskDef, at: Path_, cand_at: Path_, endpoints: Endpoints) -> None:

@@ -40,6 +40,7 @@ class TaskDef:
     epochs: int = 1
     inspect_task: str | None = None
     description: str | None = None
+    compound: list[Any] = field(default_factory=list)  # CascadeSpec | RouterSpec (harness.compound)
 
     def candidate(self, cid: str) -> Candidate:
         return next(c for c in self.candidates if c.label() == cid)

@@ -77,8 +77,8 @@ def _type(spec: dict[str, Any]) -> str:
         name = spec["$ref"].rsplit("/", 1)[-1]
         name = "Task" if name == "TaskFields" else name  # `defaults:` takes a task's fields
         return f"[{name}](#{name.lower()})"
-    if "anyOf" in spec:
-        kinds = [_type(s) for s in spec["anyOf"] if s.get("type") != "null"]
+    if "anyOf" in spec or "oneOf" in spec:
+        kinds = [_type(s) for s in spec.get("anyOf", spec.get("oneOf", [])) if s.get("type") != "null"]
         return " or ".join(dict.fromkeys(kinds))
     if "enum" in spec:
         return " or ".join(f"`{v}`" for v in spec["enum"])
