@@ -92,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     sel.add_argument("--traffic", type=_bounded(float, low=0), help="calls per month, for every task without its own")
     sel.add_argument("--out", type=Path, default=Path("reports/routing.json"), help="routing table to write")
     sel.add_argument("--no-prompts", action="store_true", help=NO_PROMPTS_HELP)
+    sel.add_argument("--compound", action="append", type=_compound, default=[], metavar="SPEC",
+                     help="add a compound candidate to every task that has its candidates, built from their results: "
+                          "cascade:mini>big[@parses|@regex=P|@agree[=C]|@confidence] or router:mini|big "
+                          "(docs/compound.md); repeatable")
     sel.set_defaults(func=_cmd_select)
 
     gate = sub.add_parser("gate", parents=[samples, reports, display, dupes, journal],
@@ -203,6 +207,18 @@ _positive = _bounded(int, low=1)
 _fraction = _bounded(float, low=0, high=1)
 
 
+def _compound(text: str):
+    from pydantic import ValidationError
+
+    from .compound import parse_spec
+
+    try:
+        return parse_spec(text)
+    except (ValueError, ValidationError) as exc:
+        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        raise argparse.ArgumentTypeError(message) from None
+
+
 def _settings(args: argparse.Namespace):
     from .run import RunSettings
 
@@ -257,7 +273,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
     from .pipeline import Overrides, select_results
 
     overrides = Overrides(reference=args.reference, max_drop=args.max_drop, min_score=args.min_score,
-                          alpha=args.alpha, traffic=args.traffic)
+                          alpha=args.alpha, traffic=args.traffic, compound=tuple(args.compound))
     made = select_results(_source(args), args.suite, overrides, args.out, args.average_duplicates,
                           prompts="hash" if args.no_prompts else "text")
     print(made.text())

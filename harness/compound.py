@@ -10,6 +10,8 @@ format (a task's `compound:`); the router's trained model is a plain, versioned 
     >>> spec = CascadeSpec(kind="cascade", steps=["mini", "big"], checks=[ParsesCheck(type="parses")])
     >>> spec.label()
     'cascade:mini>big'
+    >>> parse_spec("cascade:mini>big@agree=flash").label()
+    'cascade:mini>big@agree=flash'
 """
 
 from __future__ import annotations
@@ -89,7 +91,11 @@ class CascadeSpec(_Strict):
         return self.checks[0] if len(self.checks) == 1 else self.checks[step]
 
     def label(self) -> str:
-        return self.id or "cascade:" + ">".join(self.steps)
+        """The id, else the one-line form `parse_spec` reads (the check left out when it is `parses`)."""
+        if self.id:
+            return self.id
+        checks = [] if all(isinstance(c, ParsesCheck) for c in self.checks) else [_check_text(c) for c in self.checks]
+        return "cascade:" + ">".join(self.steps) + ("@" + ",".join(checks) if checks else "")
 
 
 class RouterSpec(_Strict):
@@ -107,6 +113,16 @@ class RouterSpec(_Strict):
 
 
 CompoundSpec = Annotated[CascadeSpec | RouterSpec, Field(discriminator="kind")]
+
+
+def _check_text(check: Any) -> str:
+    if isinstance(check, RegexCheck):
+        return f"regex={check.pattern}"
+    if isinstance(check, AgreeCheck):
+        return f"agree={check.with_}" if check.with_ else "agree"
+    if isinstance(check, ConfidenceCheck):
+        return "confidence" if check.thresholds is None else "confidence=" + "/".join(f"{t:g}" for t in check.thresholds)
+    return "parses"
 
 
 # --- the router's model, executable without scikit-learn ------------------------------------------
@@ -136,3 +152,29 @@ class TextRouter(_Strict):
 
 def router_from_json(data: dict[str, Any]) -> TextRouter:
     return TextRouter.model_validate(data)
+
+
+def parse_spec(text: str) -> CascadeSpec | RouterSpec:
+    """A compound candidate written on one line, as `harness select --compound` takes it:
+
+    `cascade:mini>big` (check: parses), `cascade:mini>big@regex=^\\w+$`, `cascade:mini>flash>big@agree=haiku`,
+    `cascade:mini>big@agree` (the step's second epoch), `cascade:mini>big@confidence`, `router:mini|big`.
+    Raises ValueError with what is wrong."""
+    kind, _, rest = text.partition(":")
+    if kind == "router":
+        cheap, sep, fallback = rest.partition("|")
+        if not sep or not cheap or not fallback:
+            raise ValueError(f"write a router as router:CHEAP|FALLBACK, got {text!r}")
+        return RouterSpec(kind="router", cheap=cheap, fallback=fallback)
+    if kind != "cascade":
+        raise ValueError(f"a compound candidate is cascade:A>B[@check] or router:CHEAP|FALLBACK, got {text!r}")
+    steps_text, _, check_text = rest.partition("@")
+    steps = [s for s in steps_text.split(">") if s]
+    name, _, value = check_text.partition("=")
+    checks: dict[str, Any] = {"": {"type": "parses"}, "parses": {"type": "parses"},
+                              "regex": {"type": "regex", "pattern": value},
+                              "agree": {"type": "agree", "with": value or None},
+                              "confidence": {"type": "confidence"}}
+    if name not in checks or (name == "regex" and not value):
+        raise ValueError(f"unknown check {check_text!r}: use parses, regex=PATTERN, agree[=CANDIDATE] or confidence")
+    return CascadeSpec.model_validate({"kind": "cascade", "steps": steps, "checks": [checks[name]]})

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import results, routing
 from ..criteria import Criteria
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..report import write_report
 from ..routing import PromptMode, PromptSpec, RoutingTable
 from ..compound import CascadeSpec, RouterSpec
@@ -152,17 +152,27 @@ def report_results(source: ResultsSource, routing_path: Path | None, out: Path, 
 def _compounds(df: pd.DataFrame, suites: list[Suite], o: Overrides) -> dict[str, TaskCompounds]:
     """The suites' compound candidates, plus the command line's for every task that has their candidates."""
     found = compounds_from_suites(suites)
+    used: set[int] = set()
     for task, g in df.groupby("task", sort=False):
         names = set(g["candidate"])
-        extra = [spec for spec in o.compound if set(_named(spec)) <= names]
+        extra = [i for i, spec in enumerate(o.compound) if set(_named(spec)) <= names]
+        used |= set(extra)
         if extra:
             base = found.get(task, TaskCompounds([]))
-            found[task] = TaskCompounds([*base.specs, *extra], base.info, base.seed)
+            found[task] = TaskCompounds([*base.specs, *(o.compound[i] for i in extra)], base.info, base.seed)
+    unused = [o.compound[i].label() for i in range(len(o.compound)) if i not in used]
+    if unused:  # a typo in a candidate id would otherwise drop the compound without a word
+        raise InputError([Problem("--compound", f"no task has all the candidates of {label!r}", field="compound",
+                                  hint="name candidates as the results do: "
+                                       + "; ".join(f"{t}: {', '.join(sorted(set(g['candidate'])))}"
+                                                   for t, g in df.groupby("task", sort=False)))
+                          for label in unused], title="cannot build compound candidates")
     return found
 
 
 def _named(spec: CascadeSpec | RouterSpec) -> list[str]:
-    return spec.steps if isinstance(spec, CascadeSpec) else [spec.cheap, spec.fallback]
+    named = spec.steps if isinstance(spec, CascadeSpec) else [spec.cheap, spec.fallback]
+    return [*named, *(c.with_ for c in getattr(spec, "checks", []) if getattr(c, "with_", None))]
 
 
 def select_results(results_path: Path | ResultsSource, suite_paths: list[Path] | None, overrides: Overrides,

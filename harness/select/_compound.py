@@ -66,6 +66,7 @@ class CompoundEval:
     train_samples: int = 0
     router: TextRouter | None = None
     scores: dict[int, np.ndarray] = field(default_factory=dict)  # point index -> per-sample score
+    answered: dict[int, np.ndarray] = field(default_factory=dict)  # point index -> per-sample step index
     clusters: np.ndarray | None = None
     reference: np.ndarray | None = None  # the reference's scores on the test samples
     chosen: int | None = None  # set by `choose` once the task's family has given the level
@@ -143,43 +144,71 @@ def evaluate(spec: CascadeSpec | RouterSpec, w: Wide, info: ScorerInfo, c: Crite
 
 
 def _cascade(spec: CascadeSpec, w: Wide, info: ScorerInfo, c: Criteria) -> CompoundEval:
-    n = len(w.score)
-    fixed: list[np.ndarray] = []  # per non-final step: accepted (bool), or None for the tuned one
-    tuned: int | None = None
-    for s, name in enumerate(spec.steps[:-1]):
-        check = spec.check_of(s)
-        if isinstance(check, ConfidenceCheck):
-            tuned = s
-            fixed.append(np.zeros(n, dtype=bool))
-        elif isinstance(check, AgreeCheck):
-            other = w.output[check.with_] if check.with_ else w.second[name]  # type: ignore[index]
-            fixed.append(np.array([agree(info, a, b) for a, b in zip(w.output[name], other)]))
-        else:
-            fixed.append(np.array([passes(check, info, out) for out in w.output[name]]))
+    accepted = _fixed_checks(spec, w, info)
+    tuned = next((s for s in range(len(spec.steps) - 1) if isinstance(spec.check_of(s), ConfidenceCheck)), None)
     grid: list[float | None] = [None]
     if tuned is not None:
-        check = spec.check_of(tuned)
-        grid = list(check.thresholds or CONFIDENCE_GRID)  # type: ignore[union-attr]
+        grid = list(spec.check_of(tuned).thresholds or CONFIDENCE_GRID)  # type: ignore[union-attr]
     ev = CompoundEval(spec, [], list(map(str, w.score.index)), clusters=w.clusters,
                       reference=w.score[c.reference].to_numpy() if c.reference else None)
     for t in grid:
-        accepted = [a.copy() for a in fixed]
-        if tuned is not None:
-            conf = w.confidence[spec.steps[tuned]].to_numpy()  # type: ignore[index]
-            accepted[tuned] = np.nan_to_num(conf, nan=-1.0) >= t
-        answered = np.full(n, len(spec.steps) - 1)
-        for s in reversed(range(len(spec.steps) - 1)):
-            answered = np.where(accepted[s], s, answered)
-        scores = np.choose(answered, [w.score[name].to_numpy() for name in spec.steps])
-        cost = _cascade_cost(spec, w, answered)
+        answered, scores, cost = _walk(spec, w, accepted, t)
         ev.scores[len(ev.points)] = scores
-        ev.points.append(_point(t, np.bincount(answered, minlength=len(spec.steps)) / n, cost, scores, w, c,
-                                w.clusters))
+        ev.answered[len(ev.points)] = answered
+        ev.points.append(_point(t, np.bincount(answered, minlength=len(spec.steps)) / len(scores), cost, scores,
+                                w, c, w.clusters))
     return ev
 
 
+def _fixed_checks(spec: CascadeSpec, w: Wide, info: ScorerInfo) -> list[np.ndarray | None]:
+    """Per step but the last: which answers its check accepts (None for a confidence check: tuned later)."""
+    out: list[np.ndarray | None] = []
+    for s, name in enumerate(spec.steps[:-1]):
+        check = spec.check_of(s)
+        if isinstance(check, ConfidenceCheck):
+            out.append(None)
+        elif isinstance(check, AgreeCheck):
+            other = w.output[check.with_] if check.with_ else w.second[name]  # type: ignore[index]
+            out.append(np.array([agree(info, a, b) for a, b in zip(w.output[name], other)], dtype=bool))
+        else:
+            out.append(np.array([passes(check, info, out_) for out_ in w.output[name]], dtype=bool))
+    return out
+
+
+def _walk(spec: CascadeSpec, w: Wide, accepted: list[np.ndarray | None], t: float | None
+          ) -> tuple[np.ndarray, np.ndarray, float]:
+    """(step that answered, score, mean cost) per request, with the confidence threshold `t`."""
+    n = len(w.score)
+    answered = np.full(n, len(spec.steps) - 1)
+    for s in reversed(range(len(spec.steps) - 1)):
+        ok = accepted[s]
+        if ok is None:
+            conf = w.confidence[spec.steps[s]].to_numpy()  # type: ignore[index]
+            ok = np.nan_to_num(conf, nan=-1.0) >= (t if t is not None else math.inf)
+        answered = np.where(ok, s, answered)
+    scores = np.choose(answered, [w.score[name].to_numpy() for name in spec.steps])
+    return answered, scores, _cascade_cost(spec, w, answered)
+
+
+def outcome(e: CompoundEval, w: Wide, info: ScorerInfo, point: Point) -> tuple[np.ndarray, np.ndarray]:
+    """Per-request score and cost of the compound at `point`'s threshold on other samples (`w`): what the
+    route would have done on traffic it was not chosen on."""
+    if isinstance(e.spec, RouterSpec):
+        assert e.router is not None
+        to_cheap = np.array([e.router.probability(t) for t in w.text]) >= (point.threshold
+                                                                          if point.threshold is not None else math.inf)
+        return (np.where(to_cheap, w.score[e.spec.cheap], w.score[e.spec.fallback]),
+                np.where(to_cheap, w.cost[e.spec.cheap], w.cost[e.spec.fallback]))
+    answered, scores, _ = _walk(e.spec, w, _fixed_checks(e.spec, w, info), point.threshold)
+    return scores, _cascade_costs(e.spec, w, answered)
+
+
 def _cascade_cost(spec: CascadeSpec, w: Wide, answered: np.ndarray) -> float:
-    """Mean cost per request: every step up to the one that answered, and the candidates the checks asked.
+    return float(np.mean(_cascade_costs(spec, w, answered)))
+
+
+def _cascade_costs(spec: CascadeSpec, w: Wide, answered: np.ndarray) -> np.ndarray:
+    """Cost of each request: every step up to the one that answered, and the candidates the checks asked.
 
     A candidate is paid once, from the first stage that calls it: step s at stage s, the `with:`
     candidate of step s's check at stage s too (the check runs once step s has answered)."""
@@ -189,8 +218,7 @@ def _cascade_cost(spec: CascadeSpec, w: Wide, answered: np.ndarray) -> float:
         check = spec.check_of(s_) if s_ < len(spec.steps) - 1 else None
         if isinstance(check, AgreeCheck) and check.with_:
             stage[check.with_] = min(stage.get(check.with_, s_), s_)
-    total = sum(w.cost[name].to_numpy() * (answered >= s_) for name, s_ in stage.items())
-    return float(np.mean(total))
+    return sum(w.cost[name].to_numpy() * (answered >= s_) for name, s_ in stage.items())
 
 
 def _router(spec: RouterSpec, w: Wide, c: Criteria, seed: int, task: str) -> CompoundEval:
@@ -219,6 +247,7 @@ def _router(spec: RouterSpec, w: Wide, c: Criteria, seed: int, task: str) -> Com
         cost = float(np.where(to_cheap, sub.cost[spec.cheap], sub.cost[spec.fallback]).mean())
         share = float(to_cheap.mean())
         ev.scores[len(ev.points)] = scores
+        ev.answered[len(ev.points)] = np.where(to_cheap, 0, 1)
         ev.points.append(_point(t, (share, 1 - share), cost, scores, sub, c, sub.clusters))
     return ev
 

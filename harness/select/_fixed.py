@@ -96,6 +96,12 @@ def holm_levels(pvalues: list[float], alpha: float) -> list[float]:
 def _compound_evals(g: pd.DataFrame, task: str, c: Criteria, compounds: TaskCompounds | None) -> list[CompoundEval]:
     if compounds is None or not compounds.specs:
         return []
+    labels = [spec.label() for spec in compounds.specs]
+    taken = [x for x in dict.fromkeys(labels) if labels.count(x) > 1 or x in set(g["candidate"])]
+    if taken:
+        raise InputError([Problem(task, f"compound candidate name {x!r} is used twice, or by a candidate",
+                                  field="compound", hint="give each compound candidate its own `id:`") for x in taken],
+                         title="cannot build compound candidates")
     w = wide(g)
     return [evaluate(spec, w, compounds.info, c, compounds.seed, task) for spec in compounds.specs]
 
