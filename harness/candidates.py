@@ -64,6 +64,9 @@ class Candidate(BaseModel):
     seed: int | None = Field(None, description="sampling seed, where the provider takes one")
     cache_prompt: bool = Field(False, description="cache the stable prefix (system prompt, few-shot turns): "
                                                   "Anthropic cache_control, an OpenAI prompt_cache_key")
+    logprobs: bool = Field(False, description="record each answer's own probability (from token "
+                                                "log-probabilities), for a cascade's `confidence` check: local and "
+                                                "OpenAI models return them")
     model_args: dict[str, Any] = Field(default_factory=dict, description="provider arguments (inspect-ai "
                                                                           "get_model model_args), e.g. n_ctx")
     base_url: str | None = Field(None, description="openai-compatible/<name> only: the server's OpenAI API root "
@@ -88,7 +91,7 @@ class Candidate(BaseModel):
     def generate_config(self) -> dict[str, Any]:
         """The generate settings an SDK call needs (None values dropped)."""
         cfg = {"max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p,
-               "stop_seqs": self.stop, "seed": self.seed}
+               "stop_seqs": self.stop, "seed": self.seed, "logprobs": True if self.logprobs else None}
         return {k: v for k, v in cfg.items() if v is not None}
 
     def label(self) -> str:

@@ -109,3 +109,18 @@ def test_resume_after_kill_does_not_recompute_finished_samples(tmp_path):
     third = harness(*args)
     third.communicate(timeout=300)
     assert answered(journal) == after
+
+
+def test_a_local_candidate_with_logprobs_records_its_answers_probability(tmp_path):
+    suite = tmp_path / "suite.yaml"
+    text = SUITE.format(data=ROOT / "evalsets" / "data" / "tickets.jsonl")
+    text = text.replace("max_tokens: 4}", "max_tokens: 4, logprobs: true}")
+    suite.write_text(text)
+    proc = harness("run", str(suite), "--limit", "5", "--reports", str(tmp_path / "r"), "--display", "none")
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    df = pd.read_parquet(tmp_path / "r" / "results.parquet")
+    short, long = df[df["candidate"] == "short"], df[df["candidate"] == "long"]
+    assert short["confidence"].between(0, 1, inclusive="right").all(), short["confidence"]
+    assert short["confidence"].nunique() > 1  # a real probability per answer, not a constant
+    assert long["confidence"].isna().all()

@@ -16,7 +16,7 @@ See docs/batch.md for the design, the crash windows and the fault handling.
 from ._driver import BudgetExceeded, Driver, Progress
 from ._estimate import CellEstimate, approx_tokens, estimate, format_estimate
 from ._live import RequestFailed, answer_now, final_error
-from ._outcomes import response_text
+from ._outcomes import answer_probability, response_confidence, response_text
 from ._requests import (API_PROVIDERS, ApiRequest, BodySettings, CellLike, build_body, cell_requests,
                         dropped_settings, make_request, setting_notes)
 from ._settings import BatchSettings
@@ -42,6 +42,8 @@ __all__ = [
     "final_error",
     "format_estimate",
     "make_request",
+    "answer_probability",
+    "response_confidence",
     "response_text",
     "setting_notes",
     "status",

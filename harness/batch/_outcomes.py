@@ -8,6 +8,7 @@ resubmitted), never allowed to fail the rest of a batch.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +130,22 @@ def to_answer(success: Success, model: str, price: dict[str, Any] | None, batch:
         cost = None
     return Answer(success.response, u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens,
                   None, cost, batch=batch, latency_s=success.latency_s)
+
+
+def answer_probability(logprobs: dict[str, Any] | None) -> float | None:
+    """The answer's own probability: exp of the sum of its tokens' log-probabilities (OpenAI's and
+    llama.cpp's `choices[0].logprobs.content`), None when the response carries none."""
+    tokens = (logprobs or {}).get("content") or []
+    values = [t.get("logprob") for t in tokens if isinstance(t, dict)]
+    if not values or any(not isinstance(v, (int, float)) for v in values):
+        return None
+    return float(math.exp(max(sum(values), -745.0)))  # below that exp underflows to 0
+
+
+def response_confidence(provider: str, response: dict[str, Any]) -> float | None:
+    if provider != "openai":
+        return None
+    return answer_probability(((response.get("choices") or [{}])[0]).get("logprobs"))
 
 
 def response_text(provider: str, response: dict[str, Any]) -> tuple[str, str]:

@@ -65,11 +65,12 @@ class BodySettings:
     stop: tuple[str, ...] | None = None
     seed: int | None = None
     cache_prompt: bool = False
+    logprobs: bool = False
 
     @classmethod
     def from_candidate(cls, c: Candidate) -> BodySettings:
         return cls(c.max_tokens or DEFAULT_MAX_TOKENS, c.temperature, c.top_p, tuple(c.stop) if c.stop else None,
-                   c.seed, c.cache_prompt)
+                   c.seed, c.cache_prompt, c.logprobs)
 
     @classmethod
     def from_args(cls, args: dict[str, Any]) -> BodySettings:
@@ -129,6 +130,8 @@ def _openai_body(model_id: str, messages: list[Message], s: BodySettings) -> dic
         body["stop"] = list(s.stop)
     if s.seed is not None:
         body["seed"] = s.seed
+    if s.logprobs:
+        body["logprobs"] = True
     if s.cache_prompt:
         # OpenAI caches long prefixes by itself; a cache key per stable prefix routes the requests
         # that share it to the same cache.

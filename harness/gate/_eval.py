@@ -26,7 +26,8 @@ def candidate_from_route(route: Route) -> Candidate:
     c = route.config
     return Candidate(model=route.model, id=route.candidate, prompt=c.prompt, max_tokens=c.max_tokens,
                      temperature=c.temperature, top_p=c.top_p, stop=c.stop_seqs, seed=c.seed,
-                     cache_prompt=c.cache_prompt, model_args=dict(c.model_args or {}))
+                     cache_prompt=c.cache_prompt, model_args=dict(c.model_args or {}),
+                     **({"logprobs": True} if c.logprobs else {}))
 
 
 def settings(c: Candidate) -> dict[str, Any]:

@@ -18,7 +18,8 @@ import anyio
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelCall, ModelOutput, ModelUsage
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from ..batch import BodySettings, RequestFailed, answer_now, final_error, make_request, response_text
+from ..batch import (BodySettings, RequestFailed, answer_now, final_error, make_request, response_confidence,
+                     response_text)
 from ..journal import open_journal
 from ._context import current_epoch
 
@@ -64,5 +65,6 @@ class JournalModelAPI(ModelAPI):
             total_tokens=answer.input_tokens + answer.output_tokens + answer.cache_read_tokens
             + answer.cache_write_tokens)
         output.metadata = {"batch": answer.batch, "latency_s": answer.latency_s, "cost_usd": answer.cost_usd,
-                           "replayed": replayed, "journal_key": req.key}
+                           "replayed": replayed, "journal_key": req.key,
+                           "confidence": response_confidence(self.provider, answer.response)}
         return output, ModelCall.create(req.body, answer.response)

@@ -18,23 +18,27 @@ import anyio
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelCall, ModelOutput, ModelUsage
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from ..batch import answer_probability
 from ..journal import Answer, open_journal, request_key
 from ..local_models import resolve_model_path
 from ._context import current_epoch
 
-_models: dict[tuple[str, int, int], Any] = {}
+_models: dict[tuple[str, int, int, bool], Any] = {}
 _load_lock = threading.Lock()
 _run_lock = threading.Lock()  # llama.cpp contexts are not re-entrant
 DEFAULT_MAX_TOKENS = 128
 
 
-def _llama(path: str, n_ctx: int, n_threads: int) -> Any:
+def _llama(path: str, n_ctx: int, n_threads: int, logits_all: bool = False) -> Any:
     from llama_cpp import Llama  # imported late: only local runs need the compiled extension
 
+    # llama.cpp returns logprobs only from a context built with logits_all, which keeps every
+    # position's logits (more memory); so only candidates that ask for logprobs get such a context.
     with _load_lock:
-        key = (path, n_ctx, n_threads)
+        key = (path, n_ctx, n_threads, logits_all)
         if key not in _models:
-            _models[key] = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
+            _models[key] = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0,
+                                 logits_all=logits_all)
         return _models[key]
 
 
@@ -62,6 +66,8 @@ class LocalModelAPI(ModelAPI):
                 "temperature": config.temperature if config.temperature is not None else 0.0,
                 "top_p": config.top_p if config.top_p is not None else 1.0,
                 "stop": config.stop_seqs or [], "seed": config.seed, "epoch": current_epoch()}
+        if config.logprobs:  # only then: the bodies (journal keys) of other candidates stay as they were
+            body["logprobs"] = True
         key = request_key("local", None, self.model_name, body)
         answer = self.journal.answered(key) if self.journal else None
         replayed = answer is not None
@@ -76,21 +82,25 @@ class LocalModelAPI(ModelAPI):
         output.usage = ModelUsage(input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
                                   total_tokens=answer.input_tokens + answer.output_tokens)
         output.time = answer.compute_s
-        output.metadata = {"compute_s": answer.compute_s, "replayed": replayed, "journal_key": key}
+        output.metadata = {"compute_s": answer.compute_s, "replayed": replayed, "journal_key": key,
+                           "confidence": answer.response.get("confidence")}
         return output, ModelCall.create(body, answer.response)
 
     def _complete(self, body: dict[str, Any], key: str) -> Answer:
-        llm = _llama(self.path, self.n_ctx, self.n_threads)
+        logprobs = bool(body.get("logprobs"))
+        llm = _llama(self.path, self.n_ctx, self.n_threads, logits_all=logprobs)
         seed = body["seed"] if body["seed"] is not None else int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
         with _run_lock:
             self.calls += 1
             start = time.perf_counter()
             result = llm.create_chat_completion(
                 messages=body["messages"], max_tokens=body["max_tokens"], temperature=body["temperature"],
-                top_p=body["top_p"], stop=body["stop"] or None, seed=seed)
+                top_p=body["top_p"], stop=body["stop"] or None, seed=seed,
+                **({"logprobs": True, "top_logprobs": 1} if logprobs else {}))
             elapsed = time.perf_counter() - start
         choice, usage = result["choices"][0], result["usage"]
         stop = {"length": "max_tokens", "stop": "stop"}.get(choice.get("finish_reason") or "stop", "unknown")
-        return Answer(response={"content": choice["message"]["content"] or "", "stop_reason": stop},
+        return Answer(response={"content": choice["message"]["content"] or "", "stop_reason": stop,
+                                "confidence": answer_probability(choice.get("logprobs"))},
                       input_tokens=usage["prompt_tokens"], output_tokens=usage["completion_tokens"],
                       compute_s=elapsed)

@@ -204,6 +204,6 @@ def _default(col: str, df: pd.DataFrame) -> Any:
         return False
     if col in ("round", "planned_samples"):
         return pd.array([pd.NA] * len(df), dtype="Int64")
-    if col.endswith("_tokens") or col == "latency_s":
+    if col.endswith("_tokens") or col in ("latency_s", "confidence"):
         return np.nan
     return None

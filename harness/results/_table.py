@@ -19,9 +19,10 @@ if TYPE_CHECKING:  # run and inspect-ai load inspect's whole stack: reading a re
 
 COLUMNS = ["suite", "task", "candidate", "model", "config", "sample_id", "epoch", "cluster", "score",
            "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd",
-           "prod_cost_usd", "latency_s", "batch", "error", "round", "planned_samples"]
+           "prod_cost_usd", "latency_s", "batch", "error", "round", "planned_samples", "confidence"]
 # round / planned_samples: set by `harness run --sequential` (the round a sample was evaluated in, and the
-# samples per candidate planned had nothing stopped early); empty for fixed-size runs.
+# samples per candidate planned had nothing stopped early); empty for fixed-size runs. confidence: the
+# answer's own probability, for candidates with `logprobs: true` (a cascade's confidence check).
 TEXT_COLUMNS = ["input", "output", "target"]  # for reports: what was asked, answered and expected
 REQUIRED = ["task", "candidate", "sample_id", "score"]
 COST_COLUMNS = ["prod_cost_usd", "cost_usd"]
@@ -35,6 +36,8 @@ def from_run(outcome: RunOutcome) -> pd.DataFrame:
 def typed(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("round", "planned_samples"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+    if "confidence" in df.columns:
+        df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").astype(float)
     return df
 
 
@@ -58,6 +61,7 @@ def _sample_row(cell: Cell, s: EvalSample, config: str, prices: dict, hourly: fl
             "score": score, **measures(s, c.model, cache_prompt=c.cache_prompt, prices=prices, hourly=hourly),
             "error": s.error.message if s.error else None,
             "round": cell.round, "planned_samples": cell.planned,
+            "confidence": ((out.metadata or {}).get("confidence") if out else None),
             "input": last_user_text(s), "output": out.completion if out else "",
             "target": s.target if isinstance(s.target, str) else json.dumps(s.target)}
 

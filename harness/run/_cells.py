@@ -28,7 +28,9 @@ class Cell:
         # other cells keep the keys they had before endpoints existed, so their finished logs stay reused.
         endpoint = self.suite.endpoint(c)
         served = [endpoint.identity()] if endpoint else []
-        return fingerprint(t.suite, t.name, c.model_dump(exclude=set(ENDPOINT_FIELDS)),
+        # `logprobs` joined later: left out when off, so the cells that do not ask for it keep their keys.
+        fields = set(ENDPOINT_FIELDS) | (set() if c.logprobs else {"logprobs"})
+        return fingerprint(t.suite, t.name, c.model_dump(exclude=fields),
                            variant.__dict__ if variant else None, t.scorer, t.scorer_options, t.target_field,
                            t.cluster_field, t.epochs, t.inspect_task, records, *served)
 

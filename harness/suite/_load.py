@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from ..candidates import KNOWN_PROVIDERS, LOCAL_PROVIDER, Candidate
-from ..compound import AgreeCheck, CascadeSpec, CompoundSpec
+from ..compound import AgreeCheck, CascadeSpec, CompoundSpec, ConfidenceCheck
 from ..criteria import Criteria
 from ..errors import InputError, Problem
 from ..local_models import LOCAL_MODELS
@@ -150,6 +150,12 @@ def _check_compound(v: Validator, task: TaskDef, at: Path_) -> None:
                 v.add(where, f"{name!r} is not a candidate of task {task.name!r}", f"use one of: {', '.join(ids)}")
         if spec.label() in ids or labels.count(spec.label()) > 1:
             v.add(where, f"the compound candidate's name {spec.label()!r} is taken", "give it its own `id:`")
+        if isinstance(spec, CascadeSpec):
+            for s_, name in enumerate(spec.steps[:-1]):
+                check = spec.check_of(s_)
+                if isinstance(check, ConfidenceCheck) and name in ids and not task.candidate(name).logprobs:
+                    v.add(where, f"a confidence check on {name!r} needs its answers' probabilities",
+                          f"set `logprobs: true` on candidate {name!r}")
         if task.epochs < 2 and any(isinstance(c, AgreeCheck) and c.with_ is None for c in getattr(spec, "checks", [])):
             v.add(where, "agreeing with its own second answer needs two epochs", "set `epochs: 2`, or agree `with:` "
                   "another candidate")
@@ -171,6 +177,9 @@ def _check_candidates(v: Validator, task: TaskDef, at: Path_, cand_at: Path_, en
                       f"use one of {', '.join(LOCAL_MODELS)} or a path to a .gguf file")
         if ids.count(c.label()) > 1:
             v.add(cat, f"duplicate candidate id {c.label()!r}", "give the candidates distinct `id:`s")
+        if c.logprobs and c.provider not in ("local", "openai"):
+            v.add(cat + ("logprobs",), f"{c.provider}'s API returns no token probabilities",
+                  "leave `logprobs` off for this candidate (local and OpenAI models have them)")
     ref = task.criteria.reference
     if ref is not None and ref not in ids:
         v.add(at + ("criteria", "reference"), f"reference {ref!r} is not a candidate of task {task.name!r}",

@@ -73,7 +73,7 @@ def _completion(state: State, body: dict[str, Any], answer: Bounded, usage: Usag
             {
                 "index": i,
                 "message": {"role": "assistant", "content": answer.text, "refusal": None},
-                "logprobs": None,
+                "logprobs": _logprobs(state, body, answer.text),
                 "finish_reason": _FINISH_REASONS[answer.reason],
             }
             for i in range(choices)
@@ -81,6 +81,15 @@ def _completion(state: State, body: dict[str, Any], answer: Bounded, usage: Usag
         "usage": openai_usage(usage),
         "system_fingerprint": "fp_fake",
     }
+
+
+def _logprobs(state: State, body: dict[str, Any], text: str) -> dict[str, Any] | None:
+    """Chat Completions' `choices[].logprobs` when the request asks for it: one entry per (word) token."""
+    if not body.get("logprobs"):
+        return None
+    value = state.script.logprob_for(body, text)
+    return {"content": [{"token": w, "logprob": value, "bytes": list(w.encode()), "top_logprobs": []}
+                        for w in text.split()], "refusal": None}
 
 
 def openai_usage(usage: Usage) -> dict[str, Any]:

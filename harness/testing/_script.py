@@ -137,6 +137,8 @@ class Script:
     http_faults: scripted HTTP errors (429/500/529...) for any endpoint.
     clock: where batch timing and cache TTLs read the time.
     api_key: if set, the only key accepted; otherwise any non-empty key.
+    logprob: what OpenAI answers carry when the request asks for `logprobs`:
+        each word-token's log-probability, or a function (body, answer text) -> it.
     """
 
     answer: AnswerFn = field(default_factory=lambda: fixed("OK"))
@@ -148,6 +150,10 @@ class Script:
     http_faults: list[HttpFault] = field(default_factory=list)
     clock: Clock = field(default_factory=RealClock)
     api_key: str | None = None
+    logprob: float | Callable[[dict[str, Any], str], float] = -0.01
+
+    def logprob_for(self, body: dict[str, Any], text: str) -> float:
+        return self.logprob(body, text) if callable(self.logprob) else self.logprob
     _fault_lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
