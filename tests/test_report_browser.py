@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from _report_compound_data import compounds, page, specs, tickets
 from _report_data import HOSTILE, frame, routing_table, sequential_frame, sequential_table
 from harness import report
 from harness.report._script import SORT_JS
@@ -115,6 +116,22 @@ def test_hostile_report_renders_and_runs_nothing(tmp_path):
     assert_report_rendered(dom, tasks=4)
     assert_payload_did_not_run(dom)
     screenshot(page, tmp_path / "hostile.png", tmp_path)
+
+
+def test_compound_routes_render_with_their_curves_and_run_nothing(tmp_path):
+    """A cascade and a router with hostile names: their boxes and curves render, the payloads stay text."""
+    cheap, ref = f"mini {HOSTILE}", f"big {HOSTILE}"
+    task = f"t {HOSTILE}"
+    found = compounds({task: specs(cheap, ref, ids=(None, f"conf {HOSTILE}", f"router {HOSTILE}"))})
+    page(tmp_path, tickets(task, cheap, ref), found, ref=ref)
+    dom = dump_dom(tmp_path / "index.html", tmp_path)
+    assert_report_rendered(dom, tasks=1)
+    assert_payload_did_not_run(dom)
+    assert len([e for e in dom.elements if e[0] == "div" and "compound" in e[1].get("class", "").split()]) == 3
+    for j in (2, 3):  # the tuned cascade and the router; the untuned cascade has no curve
+        assert dom.inside("svg", f"figure#compound-plot-1-{j}."), f"no curve for compound {j}"
+    assert dom.find("p", id="held-1-3") and not dom.find("figure", id="compound-plot-1-1")
+    screenshot(tmp_path / "index.html", tmp_path / "compound.png", tmp_path)
 
 
 def test_the_payload_check_would_catch_a_payload_that_ran(tmp_path):

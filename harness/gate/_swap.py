@@ -20,6 +20,7 @@ from ..errors import InputError, Problem
 from ..pipeline import RoundGroup, run_in_rounds, score_cells, scorer
 from ..run import Cell, SendOptions
 from ..select import TrackState
+from ._compound import CompoundSide
 from ._eval import Located
 from ._verdict import Judgement, judge, sequential_track
 
@@ -30,11 +31,12 @@ Say = Callable[[str], None]
 class Swap:
     """`new` on `loc`'s task, judged against `old` (None: the task's min_score only) with `criteria`.
 
-    Rows already given (`harness gate --results`) are not scored again; `loc` may then be None."""
+    Rows already given (`harness gate --results`) are not scored again; `loc` may then be None. A
+    compound side's parts are scored as cells, then its policy is replayed on them."""
 
     loc: Located | None
-    new: Candidate
-    old: Candidate | None
+    new: Candidate | CompoundSide
+    old: Candidate | CompoundSide | None
     sample_ids: tuple[str, ...]
     criteria: Criteria
     new_name: str
@@ -44,21 +46,31 @@ class Swap:
 
     def cells(self) -> list[tuple[str, Cell]]:
         """The sides still to be scored, as cells."""
-        sides = [("new", self.new, self.new_rows), ("old", self.old, self.old_rows)]
-        return [(side, Cell(self.loc.suite, self.loc.task, c, self.sample_ids)) for side, c, rows in sides
-                if c is not None and rows is None and self.loc is not None]
+        if self.loc is None:
+            return []
+        out = []
+        for side, c, rows in [("new", self.new, self.new_rows), ("old", self.old, self.old_rows)]:
+            if c is None or rows is not None:
+                continue
+            parts = c.missing() if isinstance(c, CompoundSide) else [("", c)]
+            out += [(f"{side}:{name}" if name else side, Cell(self.loc.suite, self.loc.task, cand, self.sample_ids))
+                    for name, cand in parts]
+        return out
 
     @property
     def round_size(self) -> int | None:
         """Samples per round when every side is scored here and the task's suite runs in rounds."""
         scored_here = self.new_rows is None and (self.old is None or self.old_rows is None)
-        return self.loc.suite.sequential_round if self.loc is not None and scored_here else None
+        # A compound side is replayed on whole cells: its policy is judged once, on fixed-size rows.
+        compound = isinstance(self.new, CompoundSide) or isinstance(self.old, CompoundSide)
+        return self.loc.suite.sequential_round if self.loc is not None and scored_here and not compound else None
 
 
 def judge_swaps(swaps: list[Swap], reports: Path, display: str | None = None, batch: bool = False,
                 say: Say = print) -> list[Judgement]:
     """Each swap's verdict (same order), after scoring whatever its sides lack."""
     rows: list[dict[str, pd.DataFrame | None]] = [{"new": s.new_rows, "old": s.old_rows} for s in swaps]
+    # keys "new", "old", and "new:<id>" / "old:<id>" for the parts of a compound side
     options = SendOptions(batch=batch)
     fixed = [(i, side, cell) for i, s in enumerate(swaps) if s.round_size is None for side, cell in s.cells()]
     for _, _, cell in fixed:
@@ -78,6 +90,10 @@ def judge_swaps(swaps: list[Swap], reports: Path, display: str | None = None, ba
             rows[i]["old"] = got[got["candidate"] == s.old.label()] if s.old is not None else None
     out = []
     for s, r in zip(swaps, rows):
+        for side in ("new", "old"):
+            c = getattr(s, side)
+            if isinstance(c, CompoundSide) and r[side] is None:
+                r[side] = c.combine({name: r[f"{side}:{name}"] for name, _ in c.missing()})
         assert r["new"] is not None, "every swap's new side is scored or given"
         out.append(judge(r["new"], r["old"] if s.old is not None else None, s.criteria, s.new_name, s.old_name))
     return out

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import results, routing
 from ..criteria import Criteria
 from ..errors import InputError, Problem
+from ..pricing import PriceNotFound, lookup_price
 from ..report import write_report
 from ..routing import PromptMode, PromptSpec, RoutingTable
 from ..compound import CascadeSpec, RouterSpec
@@ -74,35 +75,70 @@ def decide(df: pd.DataFrame, suites: list[Suite], overrides: Overrides | None = 
                      "table is written")
     elif decisions:
         table = routing.build_table(decisions, source={**source, "suites": [str(s.path) for s in suites]},
-                                    task_prompts=route_prompts(decisions, suites), prompts=prompts)
+                                    task_prompts=route_prompts(decisions, suites), prompts=prompts,
+                                    prices=route_prices(decisions, suites))
     return Decisions(decisions, table, skipped, notes)
 
 
-def route_prompts(decisions: list[TaskDecision], suites: list[Suite]) -> dict[str, PromptSpec | str]:
-    """The prompt each routed task's chosen candidate was evaluated with, or why none is known.
+def route_prompts(decisions: list[TaskDecision], suites: list[Suite]) -> dict[str, routing.TaskPrompt]:
+    """The prompt each routed task's chosen candidate was evaluated with, or why none is known; for a
+    compound candidate, the prompt of each of its step candidates (and of those its checks ask).
 
     select's decisions know a candidate by its id and config; only the suites hold the prompt
     variants, so the routing table gets them from here."""
     tasks = {t.name: t for s in suites for t in s.tasks}
-    return {d.task: _prompt_of(d, tasks.get(d.task)) for d in decisions if d.chosen is not None}
+    out: dict[str, routing.TaskPrompt] = {}
+    for d in decisions:
+        if d.chosen is not None:
+            parts = _compound_parts(d)
+            out[d.task] = ({c: _prompt_of(d, tasks.get(d.task), c) for c in parts} if parts
+                           else _prompt_of(d, tasks.get(d.task), d.chosen))
+    return out
 
 
-def _prompt_of(d: TaskDecision, task: TaskDef | None) -> PromptSpec | str:
-    assert d.chosen is not None
+def route_prices(decisions: list[TaskDecision], suites: list[Suite]) -> dict[str, routing.Price | None]:
+    """List prices of the compound routes' step models, so an application can cost each call from its usage."""
+    explicit = {model: price for s in suites for model, price in s.prices.items()}
+    models = {d.verdict(c).model for d in decisions if d.chosen is not None for c in _compound_parts(d)}
+    return {m: _price(m, explicit) for m in sorted(models)}
+
+
+def _price(model: str, explicit: dict[str, Any]) -> routing.Price | None:
+    try:
+        p = lookup_price(model, explicit)
+    except (PriceNotFound, ValueError):  # unknown, or not provider/model: the step costs its eval mean
+        return None
+    if p.hourly_usd is not None:  # compute time is not a function of tokens
+        return None
+    return routing.Price(input_per_mtok=p.input, output_per_mtok=p.output, cache_read_per_mtok=p.cache_read_rate,
+                         cache_write_per_mtok=p.cache_write_rate, source=p.source)
+
+
+def _compound_parts(d: TaskDecision) -> list[str]:
+    """The candidates a chosen compound calls (steps, and those its agree checks ask); [] for a plain one."""
+    v = d.verdict(d.chosen) if d.chosen is not None else None
+    if v is None or v.compound is None:
+        return []
+    spec = v.compound.spec
+    checks = spec.checks if isinstance(spec, CascadeSpec) else []
+    return list(dict.fromkeys([*_named(spec), *(c.with_ for c in checks if getattr(c, "with_", None))]))
+
+
+def _prompt_of(d: TaskDecision, task: TaskDef | None, candidate: str) -> PromptSpec | str:
     none = "the route carries no prompt, so `messages()` cannot build its messages"
     if task is None:
         return (f"no suite given defines task {d.task!r} (results from another tool, or `harness select` without "
                 f"--suite): {none}")
     if task.inspect_task:
         return f"the inspect-ai task {task.inspect_task} builds the prompt itself: {none}"
-    config = d.verdict(d.chosen).config
-    ours = next((c for c in task.candidates if c.label() == d.chosen), None)
+    config = d.verdict(candidate).config
+    ours = next((c for c in task.candidates if c.label() == candidate), None)
     if isinstance(config, dict) and "prompt" in config:
         name = config["prompt"]
     elif ours is not None:
         name = ours.prompt
     else:  # another tool's candidate that names no variant: its prompt may be anything
-        return f"candidate {d.chosen!r} is not in the suite's task {d.task!r} and names no prompt variant: {none}"
+        return f"candidate {candidate!r} is not in the suite's task {d.task!r} and names no prompt variant: {none}"
     variant = task.variants.get(name)
     if variant is None:
         return (f"the suite's task {d.task!r} has no prompt variant {name!r} (was the suite changed after the "

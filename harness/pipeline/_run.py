@@ -18,7 +18,7 @@ from ..errors import HarnessError, InputError, Problem
 from ..report import write_report
 from ..run import (RunOutcome, RunPlan, RunSettings, SendOptions, execute, is_sequential_run, last_run, plan_run,
                    remember_reports, remember_run, round_size, send_api_requests)
-from ..select import criteria_from_suites, format_table, open_candidates, per_candidate
+from ..select import compounds_from_suites, criteria_from_suites, format_table, open_candidates, per_candidate
 from ..suite import Suite, find_suites, load_suites
 from ._decide import Decisions, decide
 from ._rounds import RoundGroup, run_in_rounds
@@ -151,7 +151,7 @@ def finish(suites: list[Suite], outcome: RunOutcome, reports: Path, say: Say = p
     if routing_path is not None:
         say(f"\nrouting table -> {routing_path}")
     page = write_report(df, made.table, reports, results_path=parquet, routing_path=routing_path,
-                        suite_paths=[s.path for s in suites])
+                        suite_paths=[s.path for s in suites], compounds=compounds_from_suites(suites))
     say(f"report -> {page}")
     say(f"\n{len(df)} result rows -> {parquet} and {csv}; logs in {reports / 'logs'} "
         f"(open them with `inspect view --log-dir {reports / 'logs'}`)")

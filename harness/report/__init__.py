@@ -18,9 +18,12 @@ from ._data import ReportData, TaskView
 from ._plots import safe_svg
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
 
     from ..routing import RoutingTable
+    from ..select import TaskCompounds
 
 __all__ = ["ReportData", "TaskView", "build", "render", "safe_svg", "write_report"]
 
@@ -44,16 +47,21 @@ def build(results: Path | str, routing: Path | str | None, out_dir: Path | str, 
 
 def write_report(df: pd.DataFrame, table: RoutingTable | None, out_dir: Path | str, *,
                  results_path: Path | str, routing_path: Path | str | None = None,
-                 suite_paths: list[Path] | None = None) -> Path:
-    """Write the report of an already loaded results table; returns the path of the page."""
+                 suite_paths: list[Path] | None = None, compounds: Mapping[str, TaskCompounds] | None = None) -> Path:
+    """Write the report of an already loaded results table; returns the path of the page.
+
+    `compounds`: the tasks' cascades and routers (`harness.select.compounds_from_suites(suites)`), which
+    the page re-evaluates and shows in a box each; the routing table does not carry their specs."""
     out_dir = Path(out_dir)
-    html = render(df, table, out_dir, results_path=results_path, routing_path=routing_path, suite_paths=suite_paths)
+    html = render(df, table, out_dir, results_path=results_path, routing_path=routing_path, suite_paths=suite_paths,
+                  compounds=compounds)
     return _render.write(html, out_dir / FILENAME)
 
 
 def render(df: pd.DataFrame, table: RoutingTable | None, out_dir: Path | str, *, results_path: Path | str,
-           routing_path: Path | str | None = None, suite_paths: list[Path] | None = None) -> str:
+           routing_path: Path | str | None = None, suite_paths: list[Path] | None = None,
+           compounds: Mapping[str, TaskCompounds] | None = None) -> str:
     """The page as a string (for tests, or to serve it elsewhere)."""
-    data = _data.build(df, table)
+    data = _data.build(df, table, compounds)
     meta = _meta.collect(df, table, results_path, routing_path, Path(out_dir), suite_paths)
     return _render.render(data, meta)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,15 +19,17 @@ import pandas as pd
 
 from .. import select
 from ..criteria import Criteria
+from ..errors import InputError
 from ..results import per_sample
 from ..select import SequentialSummary
 from ..stats import mean_interval
+from ._compound import CompoundView, compound_views, config_text
+from ._samples import SampleRow, regressions
 
 if TYPE_CHECKING:
     from ..routing import RoutingTable
 
 MAX_SAMPLES = 20  # regressions shown per task; the count says how many there are in all
-MAX_TEXT = 1500  # characters of one input/output/target shown before it is cut
 
 
 @dataclass
@@ -56,6 +59,7 @@ class CandidateRow:
     decided_round: int | None = None  # the round whose end decided it (pass / fail)
     decided_samples: int | None = None  # its samples up to that round
     stopped: str | None = None  # passed | failed | futile | not needed | open
+    compound: int | None = None  # a compound candidate: its index in `TaskView.compounds` (its box)
 
     @property
     def decided_text(self) -> str:
@@ -85,18 +89,6 @@ class CandidateRow:
 
 
 @dataclass
-class SampleRow:
-    sample_id: str
-    input: str
-    target: str
-    chosen_output: str
-    chosen_score: float
-    reference_output: str | None  # None when there is no reference to compare with
-    reference_score: float | None
-    reference_input: str | None = None  # only when the reference saw a different prompt
-
-
-@dataclass
 class TaskView:
     name: str
     suite: str | None
@@ -119,6 +111,7 @@ class TaskView:
     samples_note: str = ""  # why none are listed, when none are
     notes: list[str] = field(default_factory=list)
     sequential: SequentialSummary | None = None  # set when the results came in rounds
+    compounds: list[CompoundView] = field(default_factory=list)  # cascades and routers, one box each
 
     @property
     def saving(self) -> float | None:
@@ -164,11 +157,21 @@ class ReportData:
     totals: Totals
     warnings: list[str]
 
+    @property
+    def has_compounds(self) -> bool:
+        return any(t.compounds for t in self.tasks)
 
-def build(df: pd.DataFrame, table: RoutingTable | None) -> ReportData:
-    """The view model of a validated results table and the routing table made from it (or None)."""
+
+def build(df: pd.DataFrame, table: RoutingTable | None,
+          compounds: Mapping[str, select.TaskCompounds] | None = None) -> ReportData:
+    """The view model of a validated results table and the routing table made from it (or None).
+
+    `compounds` are the tasks' compound candidates (`select.compounds_from_suites`): they are
+    re-evaluated with the single candidates, since the routing table does not carry their specs."""
     warnings: list[str] = []
+    compounds = compounds or {}
     decided = _decided_tasks(table)
+    listed = _table_compounds(table)
     if table is None:
         warnings.append("no routing table: the report shows scores and costs but no decisions "
                         "(run `harness select`, or give the task criteria in its suite)")
@@ -180,9 +183,15 @@ def build(df: pd.DataFrame, table: RoutingTable | None) -> ReportData:
             warnings.append(f"task {name!r}: the routing table's reference {ref!r} is not in these results, "
                             "so the task is shown without a decision (regenerate it with `harness select`)")
             decided.pop(name)
+        lacking = [] if name in compounds else listed.get(name, [])
+        if lacking:
+            warnings.append(f"task {name!r}: the routing table has compound candidate(s) {', '.join(lacking)}, which "
+                            "this page can re-evaluate only with the task's suite (its `compound:` specs), so they "
+                            "are left out and the choice shown is among the single candidates")
         if name in decided:
-            view = _decided_view(g, name, *decided[name])
-            if table is not None and view.chosen != _table_choice(table, name):
+            view = _decided_view(g, name, *decided[name], compounds.get(name), warnings)
+            if table is not None and view.chosen != _table_choice(table, name) and _table_choice(table, name) \
+                    not in lacking:
                 warnings.append(f"task {name!r}: the routing table chose {_table_choice(table, name)!r} but these "
                                 f"results give {view.chosen!r}; the routing table was made from other results "
                                 "(regenerate it with `harness select`)")
@@ -209,38 +218,69 @@ def _decided_tasks(table: RoutingTable | None) -> dict[str, tuple[Criteria, floa
     return out
 
 
+def _table_compounds(table: RoutingTable | None) -> dict[str, list[str]]:
+    """task -> the compound candidates its verdicts list (their model is `compound/<kind>`)."""
+    if table is None:
+        return {}
+    both = [*table.routes.items(), *table.unrouted.items()]
+    return {name: found for name, r in both if (found := [v.candidate for v in r.verdicts
+                                                          if v.model.startswith("compound/")])}
+
+
 def _table_choice(table: RoutingTable, task: str) -> str | None:
     route = table.routes.get(task)
     return route.candidate if route else None
 
 
-def _decided_view(g: pd.DataFrame, name: str, criteria: Criteria, traffic: float | None) -> TaskView:
-    d = select.decide_task(g, name, criteria, traffic)
+def _decided_view(g: pd.DataFrame, name: str, criteria: Criteria, traffic: float | None,
+                  compounds: select.TaskCompounds | None, warnings: list[str]) -> TaskView:
+    try:
+        d = select.decide_task(g, name, criteria, traffic, compounds)
+    except InputError as exc:
+        if compounds is None:
+            raise
+        # The same specs decided the run, so this means the results changed since: keep the singles.
+        warnings.append(f"task {name!r}: its compound candidates cannot be evaluated on these results, so they are "
+                        f"left out ({exc})")
+        d = select.decide_task(g, name, criteria, traffic)
     errors = g.groupby("candidate")["error"].apply(lambda s: int(s.notna().sum()))
     # From the results, not the verdict: selection names a model after its candidate when the
     # results (say, a CSV from another tool) have none, and the report should say so instead.
     models = g.groupby("candidate")["model"].first()
-    rows = [_verdict_row(v, d, int(errors.get(v.candidate, 0)), models.get(v.candidate)) for v in d.verdicts]
+    matrix = per_sample(g)["score"].unstack("candidate")
+    boxes = compound_views(d, matrix)
+    box_of = {b.candidate: i for i, b in enumerate(boxes)}
+    rows = [_verdict_row(v, d, int(errors.get(v.candidate, 0)), models.get(v.candidate), box_of.get(v.candidate))
+            for v in d.verdicts]
     ref = d.criteria.reference
     before = d.monthly(ref) if ref is not None and d.chosen is not None else None
     view = TaskView(name=name, suite=d.suite, decided=True, summary=d.summary, chosen=d.chosen, reference=ref,
                     min_score=d.criteria.min_score, max_drop=d.criteria.max_drop, alpha=d.criteria.alpha, n=d.n,
                     traffic=traffic, monthly_before=_finite(before), monthly_after=_finite(d.monthly(d.chosen)),
-                    eval_spend=_spend(g), candidates=rows, notes=list(d.notes), sequential=d.sequential)
-    _add_samples(view, g)
+                    eval_spend=_spend(g), candidates=rows, notes=list(d.notes), sequential=d.sequential,
+                    compounds=boxes)
+    found = regressions(g, matrix, d, MAX_SAMPLES)
+    view.samples, view.samples_total = found.samples, found.total
+    view.samples_what, view.samples_note = found.what, found.note
     return view
 
 
-def _verdict_row(v: select.Verdict, d: select.TaskDecision, errors: int, model: Any) -> CandidateRow:
+def _verdict_row(v: select.Verdict, d: select.TaskDecision, errors: int, model: Any,
+                 box: int | None = None) -> CandidateRow:
     diff = v.difference
+    if v.compound is not None:  # not a model of the results: its steps are
+        model, config = v.model, config_text(v)
+    else:
+        config = pretty_config(json.dumps(v.config))
     return CandidateRow(
-        candidate=v.candidate, model=_text_or_none(model), config=pretty_config(json.dumps(v.config)),
+        candidate=v.candidate, model=_text_or_none(model), config=config,
         status=v.status, reason=v.reason, n=v.score.n, score=v.score.estimate, score_low=v.score.low,
         score_high=v.score.high, cost_per_call=v.cost_per_call, eval_cost=v.eval_cost,
         diff=diff.estimate if diff else None, diff_low=diff.low if diff else None, diff_high=diff.high if diff else None,
         diff_confidence=diff.confidence if diff else None, p_adjusted=v.p_adjusted, samples_needed=v.samples_needed,
         errors=errors, chosen=v.candidate == d.chosen, reference=v.candidate == d.criteria.reference,
-        samples=v.samples, decided_round=v.decided_round, decided_samples=v.decided_at, stopped=v.stopped)
+        samples=v.samples, decided_round=v.decided_round, decided_samples=v.decided_at, stopped=v.stopped,
+        compound=box)
 
 
 def _undecided_view(g: pd.DataFrame, name: str) -> TaskView:
@@ -262,49 +302,6 @@ def _undecided_view(g: pd.DataFrame, name: str) -> TaskView:
                     chosen=None, reference=None, min_score=None, max_drop=None, alpha=None,
                     n=int(g["sample_id"].nunique()), traffic=None, monthly_before=None, monthly_after=None,
                     eval_spend=_spend(g), candidates=rows)
-
-
-# --- the samples a reviewer should read -------------------------------------------------------
-
-
-def _add_samples(view: TaskView, g: pd.DataFrame) -> None:
-    """Where the chosen candidate lost against the reference (or, without one, where it failed)."""
-    chosen, ref = view.chosen, view.reference
-    if chosen is None:
-        view.samples_note = "no candidate was chosen, so there is no route to review"
-        return
-    if chosen == ref:
-        view.samples_note = f"the reference {ref} is kept, so nothing changes for any sample"
-        return
-    per = per_sample(g)["score"].unstack("candidate")
-    mine = per[chosen].dropna()
-    if ref is None:
-        lost = mine[mine < 1].sort_values()
-        view.samples_what = f"samples where {chosen} scored below 1"
-        order = lost.index
-    else:
-        both = per[[chosen, ref]].dropna()
-        drop = both[ref] - both[chosen]
-        # For 0/1 scores this is exactly "the chosen one failed and the reference passed".
-        lost = drop[drop > 0].sort_values(ascending=False, kind="stable")
-        view.samples_what = f"samples where {chosen} scored below the reference {ref}"
-        order = lost.index
-    view.samples_total = len(order)
-    if not all(col in g.columns and g[col].notna().any() for col in ("input", "output")):
-        view.samples_note = "the results carry no input/output texts, so the samples cannot be shown"
-        return
-    first = g.sort_values("epoch", kind="stable").drop_duplicates(["candidate", "sample_id"]).set_index(
-        ["candidate", "sample_id"])
-    for sid in list(order)[:MAX_SAMPLES]:
-        mine_row = first.loc[(chosen, sid)]
-        ref_row = first.loc[(ref, sid)] if ref is not None else None
-        ref_input = _cut(ref_row.get("input")) if ref_row is not None else None
-        view.samples.append(SampleRow(
-            sample_id=str(sid), input=_cut(mine_row.get("input")), target=_cut(mine_row.get("target")),
-            chosen_output=_cut(mine_row.get("output")), chosen_score=float(per.loc[sid, chosen]),
-            reference_output=_cut(ref_row.get("output")) if ref_row is not None else None,
-            reference_score=float(per.loc[sid, ref]) if ref is not None else None,
-            reference_input=ref_input if ref_input is not None and ref_input != _cut(mine_row.get("input")) else None))
 
 
 # --- totals and helpers -----------------------------------------------------------------------
@@ -359,13 +356,3 @@ def pretty_config(config: Any) -> str:
         return text
     shown = {k: v for k, v in sorted(data.items()) if v not in ({}, [], None) and v is not False}
     return ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in shown.items())
-
-
-def _cut(value: Any) -> str:
-    # Model text is shown as it is: an output "None" or "nan" is an answer, not a missing value.
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = str(value)
-    if len(text) <= MAX_TEXT:
-        return text
-    return f"{text[:MAX_TEXT]}… ({len(text) - MAX_TEXT} more characters)"

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from ._compound import CompoundView, PointRow
 from ._data import CandidateRow, TaskView
 
 COLORS = {"pass": "#1b7f3b", "fail": "#c0392b", "inconclusive": "#d68910", "reference": "#1f5fa8", "": "#6b7280"}
@@ -68,23 +69,108 @@ def task_plot(task: TaskView, index: int) -> str:
         for c in placed:
             _point(ax, c)
         _labels(ax, placed)
-        ax.set_xscale("log")
-        # 1-2-5 ticks with plain dollar labels: a candidate range rarely spans a decade, and
-        # matplotlib's default minor labels are mathtext, which parse_math=False would print raw.
-        narrow = bool(placed) and max(_x(c) for c in placed) / min(_x(c) for c in placed) < 4
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=tuple(range(1, 10)) if narrow else (1.0, 2.0, 5.0)))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _money_tick(v)))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        _log_cost_axis(ax, [_x(c) for c in placed])
         ax.set_xlabel("production cost per 1M calls (USD, log scale)")
         ax.set_ylabel("score (mean, 95% interval)")
         ax.set_ylim(*_ylim(task, placed))
-        if placed:
-            xs = [_x(c) for c in placed]
-            lo, hi = min(xs), max(xs)
-            pad = max(hi / lo, 1.5) ** 0.25
-            ax.set_xlim(lo / pad, hi * pad * 1.6)  # room on the right for labels
         ax.legend(handles=_legend(task), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         return _svg(fig, f"t{index}")
+
+
+def compound_plot(box: CompoundView, prefix: str) -> str:
+    """A compound candidate's thresholds: cost per call (log) against its score on the test samples, in the
+    order they were tested; shown safe or not, the chosen one ringed, the reference and its margin drawn."""
+    with _style(f"compound{prefix}"):
+        fig = Figure(figsize=(10, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+        ref = box.reference_score
+        # gids name the groups in the SVG (prefixed per figure), so a test can count what is drawn.
+        if ref is not None:
+            ax.axhline(ref, color=COLORS["reference"], lw=1.0, gid="reference-score")
+        if ref is not None and box.max_drop is not None:
+            ax.axhspan(ref - box.max_drop, ref, color=COLORS["reference"], alpha=0.08, lw=0)
+            ax.axhline(ref - box.max_drop, color=COLORS["reference"], lw=0.9, ls="--", gid="margin")
+        if box.min_score is not None:
+            ax.axhline(box.min_score, color=COLORS["fail"], lw=0.9, ls=":", gid="min-score")
+        pts = [p for p in box.points if _plottable(p.cost_per_call)]
+        ax.plot([p.cost_per_call * 1e6 for p in pts], [p.score for p in pts], color="#9ca3af", lw=1.0, zorder=1,
+                gid="order")
+        for safe in (True, False):
+            group = [p for p in pts if p.safe == safe]
+            if group:
+                ax.plot([p.cost_per_call * 1e6 for p in group], [p.score for p in group], ls="none", marker="o",
+                        ms=6, color=COLORS["pass"] if safe else "#6b7280", mfc=COLORS["pass"] if safe else "white",
+                        zorder=3, gid="safe" if safe else "not-safe")
+        singles = [(box.reference, box.reference_cost, ref, COLORS["reference"])]
+        if box.baseline is not None and box.baseline != box.reference:
+            singles.append((box.baseline, box.baseline_cost, box.baseline_score, "#374151"))
+        placed = [(n, c, y, col) for n, c, y, col in singles
+                  if n is not None and c is not None and y is not None and _plottable(c)]
+        for name, cost, score, color in placed:
+            ax.plot([cost * 1e6], [score], ls="none", marker="s", ms=7, color=color, zorder=3)
+            ax.annotate(_short(name, 24), (cost * 1e6, score), xytext=(8, -12), textcoords="offset points",
+                        fontsize=8, color=color)
+        _threshold_labels(ax, box, pts)
+        xs = [p.cost_per_call * 1e6 for p in pts] + [c * 1e6 for _, c, _, _ in placed]
+        _log_cost_axis(ax, xs)
+        ax.set_xlabel("production cost per 1M calls (USD, log scale)")
+        ax.set_ylabel(f"score on the {box.test_samples} " + ("held-out samples" if box.train_samples else "samples"))
+        values = [p.score for p in pts] + [y for _, _, y, _ in placed]
+        if ref is not None and box.max_drop is not None:
+            values += [ref, ref - box.max_drop]
+        if box.min_score is not None:
+            values.append(box.min_score)
+        ax.set_ylim(*_zoom(values))
+        ax.legend(handles=_compound_legend(box, pts, placed), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+                  frameon=False)
+        return _svg(fig, prefix)
+
+
+def _threshold_labels(ax: Axes, box: CompoundView, pts: list[PointRow]) -> None:
+    """The ends of the sequence (which way it runs) and the chosen threshold; the table lists them all."""
+    if not pts:
+        return
+    marked = {0: pts[0], len(pts) - 1: pts[-1]}
+    for i, p in marked.items():
+        if not p.chosen:
+            ax.annotate(_threshold_words(box, p) + (" (first tested)" if i == 0 else ""),
+                        (p.cost_per_call * 1e6, p.score), xytext=(6, 6), textcoords="offset points", fontsize=7.5,
+                        color="#6b7280")
+    for p in pts:
+        if p.chosen:
+            ax.plot([p.cost_per_call * 1e6], [p.score], marker="o", ms=15, mfc="none", mec=CHOSEN, mew=1.6,
+                    ls="none", zorder=4, gid="chosen")
+            ax.annotate(f"{_threshold_words(box, p)}  ← chosen threshold", (p.cost_per_call * 1e6, p.score),
+                        xytext=(10, 8), textcoords="offset points", fontsize=8, color="#111827", fontweight="bold")
+
+
+def _threshold_words(box: CompoundView, p: PointRow) -> str:
+    if box.kind == "router":
+        step, share = p.shares[0]
+        return f"{share:.0%} to {_short(step, 20)}"
+    return f"confidence ≥ {p.threshold:g}" if p.threshold is not None else ""
+
+
+def _compound_legend(box: CompoundView, pts: list[PointRow], placed: list) -> list[Line2D]:
+    handles = []
+    if any(p.safe for p in pts):
+        handles.append(Line2D([], [], marker="o", ls="none", color=COLORS["pass"], label="shown safe (fixed-sequence)"))
+    if not all(p.safe for p in pts):
+        handles.append(Line2D([], [], marker="o", ls="none", color="#6b7280", mfc="white", label="not shown safe"))
+    if any(p.chosen for p in pts):
+        handles.append(Line2D([], [], marker="o", ms=11, mfc="none", mec=CHOSEN, ls="none", label="chosen threshold"))
+    handles.append(Line2D([], [], color="#9ca3af", lw=1.0, label="thresholds in the order tested"))
+    for name, _, _, color in placed:
+        what = "reference" if name == box.reference else "best single route"
+        handles.append(Line2D([], [], marker="s", ls="none", color=color, label=f"{what}: {_short(name, 20)}"))
+    if box.reference_score is not None:
+        handles.append(Line2D([], [], color=COLORS["reference"], lw=1.0, label="reference's score, same samples"))
+    if box.reference_score is not None and box.max_drop is not None:
+        handles.append(Line2D([], [], color=COLORS["reference"], lw=0.9, ls="--",
+                              label=f"reference − max_drop ({box.max_drop:g})"))
+    if box.min_score is not None:
+        handles.append(Line2D([], [], color=COLORS["fail"], lw=0.9, ls=":", label=f"min_score ({box.min_score:g})"))
+    return handles
 
 
 def cost_bars(tasks: list[TaskView]) -> str | None:
@@ -117,6 +203,20 @@ def cost_bars(tasks: list[TaskView]) -> str | None:
 # --- pieces ------------------------------------------------------------------------------------
 
 
+def _log_cost_axis(ax: Axes, xs: list[float]) -> None:
+    ax.set_xscale("log")
+    # 1-2-5 ticks with plain dollar labels: a candidate range rarely spans a decade, and
+    # matplotlib's default minor labels are mathtext, which parse_math=False would print raw.
+    narrow = bool(xs) and max(xs) / min(xs) < 4
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=tuple(range(1, 10)) if narrow else (1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _money_tick(v)))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    if xs:
+        lo, hi = min(xs), max(xs)
+        pad = max(hi / lo, 1.5) ** 0.25
+        ax.set_xlim(lo / pad, hi * pad * 1.6)  # room on the right for labels
+
+
 def _x(c: CandidateRow) -> float:
     return c.cost_per_call * 1e6
 
@@ -139,7 +239,8 @@ def _pareto(cands: list[CandidateRow]) -> list[CandidateRow]:
 def _point(ax: Axes, c: CandidateRow) -> None:
     color = COLORS.get(c.status, COLORS[""])
     err = [[max(c.score - c.score_low, 0)], [max(c.score_high - c.score, 0)]]
-    ax.errorbar([_x(c)], [c.score], yerr=err, fmt="s" if c.reference else "o", ms=7 if c.reference else 6,
+    shape = "s" if c.reference else "D" if c.compound is not None else "o"
+    ax.errorbar([_x(c)], [c.score], yerr=err, fmt=shape, ms=7 if c.reference else 6,
                 color=color, ecolor=color, elinewidth=1.2, capsize=3, zorder=3)
     if c.chosen:
         ax.plot([_x(c)], [c.score], marker="o", ms=15, mfc="none", mec=CHOSEN, mew=1.6, ls="none", zorder=4)
@@ -171,6 +272,8 @@ def _legend(task: TaskView) -> list[Line2D]:
     present = {c.status for c in task.candidates if not c.reference}
     handles += [Line2D([], [], marker="o", ls="none", color=COLORS[s], label=names[s])
                 for s in ("pass", "inconclusive", "fail", "") if s in present]
+    if task.compounds:
+        handles.append(Line2D([], [], marker="D", ls="none", color=COLORS[""], label="compound (cascade, router)"))
     if task.chosen is not None:
         handles.append(Line2D([], [], marker="o", ms=11, mfc="none", mec=CHOSEN, ls="none", label="chosen"))
     handles.append(Line2D([], [], color="#9ca3af", lw=1.2, label="Pareto frontier"))
@@ -190,6 +293,11 @@ def _ylim(task: TaskView, cands: list[CandidateRow]) -> tuple[float, float]:
     ref = task.row(task.reference)
     if ref is not None and task.max_drop is not None:
         values += [ref.score, ref.score - task.max_drop]
+    return _zoom(values)
+
+
+def _zoom(values: list[float]) -> tuple[float, float]:
+    values = [v for v in values if math.isfinite(v)]
     if not values:
         return -0.02, 1.02
     lo, hi = min(values), max(values)

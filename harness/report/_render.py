@@ -32,7 +32,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("harness.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(usd=usd, per_million=per_million, score=score, signed=signed, pvalue=pvalue, pct=pct,
-                       count=count)
+                       count=count, threshold=threshold)
     env.globals["status_words"] = STATUS_WORDS
     return env
 
@@ -40,8 +40,12 @@ def environment() -> Environment:
 def render(data: ReportData, meta: Meta) -> str:
     plots = [Markup(_plots.task_plot(t, i)) for i, t in enumerate(data.tasks, 1)]
     bars = _plots.cost_bars(data.tasks)
+    # A one-point "curve" (nothing to tune) says nothing the task plot does not.
+    compound_plots = [[Markup(_plots.compound_plot(b, f"c{i}-{j}")) if b.tuned else None
+                       for j, b in enumerate(t.compounds, 1)] for i, t in enumerate(data.tasks, 1)]
     template = environment().get_template("report.html")
     return template.render(data=data, meta=meta, plots=plots, cost_bars=Markup(bars) if bars else None,
+                           compound_plots=compound_plots,
                            csp=CSP.format(script=csp_hash(SORT_JS)), script=Markup(SORT_JS))
 
 
@@ -88,6 +92,10 @@ def pvalue(x: float | None) -> str:
         return ""
     assert x is not None
     return "<0.001" if x < 0.001 else f"{x:.3g}"
+
+
+def threshold(x: float | None) -> str:
+    return f"{x:.3g}" if _ok(x) else "—"
 
 
 def pct(x: float | None) -> str:

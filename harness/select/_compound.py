@@ -25,7 +25,7 @@ from ..compound import CONFIDENCE_GRID, AgreeCheck, CascadeSpec, ConfidenceCheck
 from ..criteria import Criteria
 from ..errors import InputError, Problem
 from ..results import per_sample
-from ._checks import ScorerInfo, agree, needs_suite, passes
+from ._checks import ScorerInfo, agree, confident, needs_suite, passes
 from ._router import train_router
 
 # Share of requests sent to the cheap candidate, most conservative first. 0% is left out: it is the
@@ -71,6 +71,7 @@ class CompoundEval:
     reference: np.ndarray | None = None  # the reference's scores on the test samples
     chosen: int | None = None  # set by `choose` once the task's family has given the level
     rejected: int = 0  # thresholds fixed-sequence testing rejected at that level
+    info: ScorerInfo = field(default_factory=ScorerInfo)  # what the checks knew: a route's checks need it too
 
     @property
     def label(self) -> str:
@@ -138,9 +139,9 @@ def evaluate(spec: CascadeSpec | RouterSpec, w: Wide, info: ScorerInfo, c: Crite
     problems = check_problems(spec, w, info, task)
     if problems:
         raise InputError(problems, title="cannot build compound candidates")
-    if isinstance(spec, RouterSpec):
-        return _router(spec, w, c, seed, task)
-    return _cascade(spec, w, info, c)
+    ev = _router(spec, w, c, seed, task) if isinstance(spec, RouterSpec) else _cascade(spec, w, info, c)
+    ev.info = info
+    return ev
 
 
 def _cascade(spec: CascadeSpec, w: Wide, info: ScorerInfo, c: Criteria) -> CompoundEval:
@@ -184,7 +185,7 @@ def _walk(spec: CascadeSpec, w: Wide, accepted: list[np.ndarray | None], t: floa
         ok = accepted[s]
         if ok is None:
             conf = w.confidence[spec.steps[s]].to_numpy()  # type: ignore[index]
-            ok = np.nan_to_num(conf, nan=-1.0) >= (t if t is not None else math.inf)
+            ok = np.array([confident(x, t) for x in conf], dtype=bool)
         answered = np.where(ok, s, answered)
     scores = np.choose(answered, [w.score[name].to_numpy() for name in spec.steps])
     return answered, scores, _cascade_cost(spec, w, answered)
