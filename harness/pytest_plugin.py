@@ -22,7 +22,7 @@ import pytest
 
 if TYPE_CHECKING:  # typing only: without --eval the plugin must import nothing heavy
     from .candidates import Candidate
-    from .gate import Judgement
+    from .gate import CompoundSide, Judgement
     from .routing import RoutingTable
     from .suite import Suite, TaskDef
 
@@ -159,7 +159,7 @@ class EvalSuite(pytest.File):
         table = _routing(self.config)
         for task in suite.tasks:
             for cand, origin, problem in _routed(task, table, self.config.getoption("harness_eval_model")):
-                item = EvalItem.from_parent(self, name=f"{task.name}[{cand.label()}]", suite=suite, task=task,
+                item = EvalItem.from_parent(self, name=f"{task.name}[{_label(cand)}]", suite=suite, task=task,
                                             candidate=cand, origin=origin, problem=problem)
                 item.add_marker("eval")
                 yield item
@@ -172,20 +172,30 @@ class EvalSuite(pytest.File):
         return super().repr_failure(excinfo)
 
 
+def _label(side: Any) -> str:
+    from . import gate
+
+    return gate.label(side)
+
+
 def _routed(task: TaskDef, table: RoutingTable | None, model: str | None
-            ) -> list[tuple[Candidate, str, str | None]]:
+            ) -> list[tuple[Candidate | CompoundSide, str, str | None]]:
     from . import gate as ev
 
     if table is not None:
         route = table.pick(task.name)
         origin = "route" if task.name in table.routes else "default route"
-        routed = [(ev.as_suite_candidate(task, ev.candidate_from_route(route)), origin)]
+        routed = [(ev.route_side(task, route), origin)]
     elif task.criteria.reference is not None:
         routed = [(task.candidate(task.criteria.reference), "reference")]
     else:
         routed = [(c, "candidate") for c in task.candidates]
     if model is None:
         return [(c, origin, None) for c, origin in routed]
+    if "/" in model and isinstance(routed[0][0], ev.CompoundSide):
+        return [(routed[0][0], f"--eval-model {model}", f"the route of task {task.name!r} is compound "
+                 f"({ev.describe(routed[0][0])}): --eval-model provider/model cannot stand in for its steps; "
+                 "name one of the task's candidates instead")]
     if "/" in model:
         return [(ev.with_model(c, model), f"--eval-model {model}", None) for c, _ in routed]
     chosen = next((c for c in task.candidates if c.label() == model), None)
@@ -204,38 +214,39 @@ class EvalFailed(Exception):
 class EvalItem(pytest.Item):
     """One candidate on one task; passes when it meets the task's criteria."""
 
-    def __init__(self, *, suite: Suite, task: TaskDef, candidate: Candidate, origin: str, problem: str | None,
+    def __init__(self, *, suite: Suite, task: TaskDef, candidate: Candidate | CompoundSide, origin: str,
+                 problem: str | None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.suite, self.task, self.candidate, self.origin, self.problem = suite, task, candidate, origin, problem
-        self.reference: Candidate | None = None
+        self.reference: Candidate | CompoundSide | None = None
 
     def runtest(self) -> None:
         from . import gate
 
         if self.problem:  # a failure, not a skip: a typo must not let a CI job go green
             pytest.fail(self.problem, pytrace=False)
-        why = gate.runnable_problem(self.task, self.candidate)
+        why = gate.side_problem(self.task, self.candidate)
         if why is not None:  # e.g. a default route whose prompt variant this task does not define
             pytest.skip(why)
         ref_id = self.task.criteria.reference
         ref = self.task.candidate(ref_id) if ref_id else None
-        if ref is not None and gate.same_settings(ref, self.candidate):
-            ref = None  # the reference itself: only min_score applies
         cand = self.candidate
+        if ref is not None and not isinstance(cand, gate.CompoundSide) and gate.same_settings(ref, cand):
+            ref = None  # the reference itself: only min_score applies
         if ref is not None:
-            ref, cand = gate.distinct_labels(ref, cand)
+            ref, cand = gate.distinct(ref, cand)
         self.reference = ref
         k = self.task.criteria
         if ref is None and k.min_score is None:  # decided before any model is called
-            pytest.skip(f"nothing to check: {cand.label()} is the reference of task {self.task.name!r}, "
+            pytest.skip(f"nothing to check: {gate.label(cand)} is the reference of task {self.task.name!r}, "
                         "which sets no min_score")
         loc = gate.Located(self.suite, self.task)
         ids = gate.sample_ids(loc, self.config.getoption("harness_eval_limit"), full=False)
         reports = self.config.getoption("harness_eval_reports")
         reports = Path(self.config.invocation_params.dir, reports) if reports else self.config.rootpath / "reports"
-        swap = gate.Swap(loc, cand, ref, ids, k.without_reference(), cand.label(),
-                         ref.label() if ref is not None else "reference")
+        swap = gate.Swap(loc, cand, ref, ids, k.without_reference(), gate.label(cand),
+                         gate.label(ref) if ref is not None else "reference")
         (j,) = gate.judge_swaps([swap], reports, display="none", say=lambda _: None)
         if j.score is not None:
             self.user_properties += [("score", round(j.score.estimate, 4)), ("n", j.n), ("verdict", j.status)]

@@ -18,13 +18,16 @@ configuration error (raised as InputError before anything is run). See docs/gate
 
 from ._eval import (Located, as_suite_candidate, candidate_from_route, distinct_labels, index_tasks, runnable_problem,
                     same_settings, sample_ids, with_model)
+from ._compound import CompoundSide, describe, distinct, label, route_side
+from ._compound import runnable_problem as side_problem
 from ._gate import (ADDED, CHANGED, DEFAULT, DEFAULT_TASK, REMOVED, Change, ChangeKind, GateOptions, GateResult, diff,
                     run_gate, same_route)
 from ._report import MARKER, console, failure_text, headline, junit, markdown, write
 from ._swap import Swap, judge_swaps
 from ._verdict import FailedSample, GateStatus, Judgement, judge, sequential_track
 
-__all__ = ["ADDED", "CHANGED", "DEFAULT", "DEFAULT_TASK", "MARKER", "REMOVED", "Change", "ChangeKind", "FailedSample",
+__all__ = ["ADDED", "CHANGED", "DEFAULT", "DEFAULT_TASK", "MARKER", "REMOVED", "Change", "ChangeKind", "CompoundSide",
+           "FailedSample", "describe", "distinct", "label", "route_side", "side_problem",
            "GateOptions", "GateResult", "GateStatus", "Judgement", "Located", "Swap", "as_suite_candidate",
            "candidate_from_route", "console", "diff", "distinct_labels", "failure_text", "headline", "index_tasks",
            "judge", "judge_swaps", "junit", "markdown", "run_gate", "runnable_problem", "same_route",

@@ -68,6 +68,63 @@ def side_of(route: Route) -> Candidate | CompoundSide:
     return CompoundSide(route, tuple((r.candidate, ev.candidate_from_route(r)) for r in routes))
 
 
+def label(side: Candidate | CompoundSide) -> str:
+    """The id a side is reported under: the candidate's, or the compound route's."""
+    return side.route.candidate if isinstance(side, CompoundSide) else side.label()
+
+
+def same_policy(a: Route, b: Route) -> bool:
+    """Whether two routes serve requests the same way. A compound route changes when its steps, checks,
+    threshold or router change (its `signature`), not only its model name, which is always compound/<kind>."""
+    pa, pb = policy_of(a), policy_of(b)
+    if pa is None and pb is None:
+        return a.model == b.model and a.config == b.config
+    return pa is not None and pb is not None and pa.signature() == pb.signature()
+
+
+def given_rows(df: pd.DataFrame, task: str, side: Candidate | CompoundSide
+               ) -> tuple[Candidate | CompoundSide, pd.DataFrame | None]:
+    """What `--results` scores of a side: a candidate's rows, or a compound's parts (its own rows once every
+    part is there; the parts still missing are scored like any cell)."""
+    if not isinstance(side, CompoundSide):
+        return side, ev.rows_for(df, task, side)
+    found = {name: rows for name, c in side.parts if (rows := ev.rows_for(df, task, c)) is not None}
+    side = side.with_rows(found)
+    return side, (side.combine() if not side.missing() else None)
+
+
+def runnable_problem(task, side: Candidate | CompoundSide) -> str | None:
+    """Why a side cannot run on `task` (a part's prompt variant the task does not define), else None."""
+    for c in ([c for _, c in side.missing()] if isinstance(side, CompoundSide) else [side]):
+        why = ev.runnable_problem(task, c)
+        if why:
+            return why
+    return None
+
+
+def sample_sets(side: Candidate | CompoundSide | None, rows: pd.DataFrame | None) -> list[set[str]]:
+    """The sample ids a side already has scores for: its rows, or the parts given."""
+    if rows is not None:
+        return [set(rows["sample_id"])]
+    if isinstance(side, CompoundSide):
+        return [set(r["sample_id"]) for r in side.rows.values()]
+    return []
+
+
+def route_side(task, route: Route) -> Candidate | CompoundSide:
+    """What scores `route` on `task`: its candidates matched to the suite's own (their logs are reused)."""
+    return relabel(side_of(route), lambda c: ev.as_suite_candidate(task, c))
+
+
+def describe(side: Candidate | CompoundSide) -> str:
+    """A side as a failure report names it: id, model and settings, or the compound route's policy."""
+    if isinstance(side, CompoundSide):
+        return f"{side.route.candidate} ({side.policy.describe()})"
+    settings = side.model_dump(exclude={"id", "model", "model_args", "cache_prompt"}, exclude_none=True)
+    shown = ", ".join(f"{k}={v}" for k, v in settings.items())
+    return f"{side.label()} ({side.model}{', ' + shown if shown else ''})"
+
+
 def candidates(side: Candidate | CompoundSide | None) -> list[Candidate]:
     if side is None:
         return []

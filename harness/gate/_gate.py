@@ -23,10 +23,12 @@ from typing import Callable
 import pandas as pd
 
 from .. import results, routing
+from ..candidates import Candidate
 from ..criteria import Criteria
 from ..errors import InputError, Problem
 from ..routing import Route, RoutingTable
 from ..suite import Suite, find_suites, load_suites
+from . import _compound as cp
 from . import _eval as ev
 from ._swap import Swap, judge_swaps
 from ._verdict import GateStatus, Judgement
@@ -147,8 +149,9 @@ def _inputs(opts: GateOptions, say: Callable[[str], None]) -> tuple[list[Suite],
 
 
 def same_route(a: Route, b: Route) -> bool:
-    """A route changes when its model or configuration does; a new id alone changes no answer."""
-    return a.model == b.model and a.config == b.config
+    """A route changes when its model or configuration does, or a compound route's steps, checks, threshold or
+    router; a new id alone changes no answer."""
+    return cp.same_policy(a, b)
 
 
 def diff(base: RoutingTable, head: RoutingTable, suite_tasks: list[str]) -> tuple[list[Change], list[str]]:
@@ -202,32 +205,32 @@ def _plan(c: Change, index: dict[str, ev.Located], df: pd.DataFrame | None, base
         return _decided(plan, SAFE, f"served by the same model and configuration as before ({_name(c.new)})", False)
     loc = index.get(c.task)
     plan.criteria, c.traffic = _criteria(c.task, loc, base, head)
-    old_c, new_c = ev.distinct_labels(ev.candidate_from_route(c.old), ev.candidate_from_route(c.new))
+    old_c, new_c = cp.distinct(cp.side_of(c.old), cp.side_of(c.new))
     if df is not None:
-        plan.old_rows, plan.new_rows = ev.rows_for(df, c.task, old_c), ev.rows_for(df, c.task, new_c)
+        old_c, plan.old_rows = cp.given_rows(df, c.task, old_c)
+        new_c, plan.new_rows = cp.given_rows(df, c.task, new_c)
     if loc is None:
-        return _without_suite(plan)
-    new_problem = None if plan.new_rows is not None else ev.runnable_problem(loc.task, new_c)
+        return _without_suite(plan, old_c, new_c)
+    new_problem = None if plan.new_rows is not None else cp.runnable_problem(loc.task, new_c)
     if new_problem:
         if c.kind in (CHANGED, ADDED):  # the head table routes the task to something its suite cannot run
             plan.problems.append(Problem(str(opts.head), new_problem, field=f"routes.{c.task}.config.prompt",
                                          hint="route a prompt variant the suite defines, or fix the suite"))
             return plan
         return _decided(plan, NOT_GATED, f"the fallback cannot be scored: {new_problem}", False)
-    old_problem = None if plan.old_rows is not None else ev.runnable_problem(loc.task, old_c)
+    old_problem = None if plan.old_rows is not None else cp.runnable_problem(loc.task, old_c)
     if old_problem:
         c.notes.append(f"no comparison with the old route: {old_problem}")
-    ids = _shared_ids(plan, loc, opts)
-    plan.swap = Swap(loc, ev.as_suite_candidate(loc.task, new_c),
-                     None if old_problem else ev.as_suite_candidate(loc.task, old_c), ids, plan.criteria,
+    ids = _shared_ids(plan, loc, opts, old_c, new_c)
+    own = lambda side: cp.relabel(side, lambda x: ev.as_suite_candidate(loc.task, x))  # noqa: E731
+    plan.swap = Swap(loc, own(new_c), None if old_problem else own(old_c), ids, plan.criteria,
                      c.new.candidate, c.old.candidate, plan.new_rows, None if old_problem else plan.old_rows)
     return plan
 
 
-def _without_suite(plan: _Plan) -> _Plan:
+def _without_suite(plan: _Plan, old_c: Candidate | cp.CompoundSide, new_c: Candidate | cp.CompoundSide) -> _Plan:
     c = plan.change
     if plan.new_rows is not None and plan.old_rows is not None:  # judged from --results alone
-        new_c, old_c = ev.distinct_labels(ev.candidate_from_route(c.new), ev.candidate_from_route(c.old))
         plan.swap = Swap(None, new_c, old_c, (), plan.criteria, c.new.candidate, c.old.candidate, plan.new_rows,
                          plan.old_rows)
         return plan
@@ -236,7 +239,8 @@ def _without_suite(plan: _Plan) -> _Plan:
                         False)
     plan.problems.append(Problem(c.task, f"the route of task {c.task!r} changed, but the task is in no suite "
                                  "and --results does not score both routes", field="task",
-                         hint="pass the suite that defines it with --suite, or --results with scores of both"))
+                         hint="pass the suite that defines it with --suite, or --results with scores of both "
+                              "(every step of a compound route)"))
     return plan
 
 
@@ -245,9 +249,10 @@ def _decided(plan: _Plan, status: GateStatus, message: str, failed: bool) -> _Pl
     return plan
 
 
-def _shared_ids(plan: _Plan, loc: ev.Located, opts: GateOptions) -> tuple[str, ...]:
-    """Pairing: a cell that runs uses the samples the other side has in --results, if any."""
-    given = [set(r["sample_id"]) for r in (plan.old_rows, plan.new_rows) if r is not None]
+def _shared_ids(plan: _Plan, loc: ev.Located, opts: GateOptions, old_c: Candidate | cp.CompoundSide,
+                new_c: Candidate | cp.CompoundSide) -> tuple[str, ...]:
+    """Pairing: a cell that runs uses the samples the other side (or a compound's parts) has in --results, if any."""
+    given = [*cp.sample_sets(old_c, plan.old_rows), *cp.sample_sets(new_c, plan.new_rows)]
     if not given:
         return ev.sample_ids(loc, opts.limit, opts.full)
     wanted = set.intersection(*given)
@@ -266,4 +271,5 @@ def _criteria(task: str, loc: ev.Located | None, base: RoutingTable,
 
 
 def _name(r: Route) -> str:
-    return f"{r.candidate} ({r.model})"
+    policy = cp.policy_of(r)
+    return f"{r.candidate} ({policy.describe() if policy is not None else r.model})"

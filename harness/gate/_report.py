@@ -16,6 +16,7 @@ from pathlib import Path
 from ..candidates import Candidate
 from ..routing import Route
 from ..text import printable
+from ._compound import CompoundSide, describe
 from ._gate import Change, GateResult
 from ._verdict import NOT_GATED, SAFE, Judgement, one_line
 
@@ -193,7 +194,8 @@ def console(result: GateResult) -> str:
     return "\n".join(lines)
 
 
-def failure_text(name: str, candidate: Candidate, origin: str, reference: Candidate | None, j: Judgement) -> str:
+def failure_text(name: str, candidate: Candidate | CompoundSide, origin: str, reference: Candidate | CompoundSide | None,
+                 j: Judgement) -> str:
     """What `pytest --eval` shows for a failing item: the numbers and the first failing samples, no traceback."""
     c = j.criteria
     wanted = [f"min_score {c.min_score:.3f}"] if c.min_score is not None else []
@@ -218,10 +220,8 @@ def failure_text(name: str, candidate: Candidate, origin: str, reference: Candid
     return "\n".join(lines)
 
 
-def _candidate(c: Candidate) -> str:
-    settings = c.model_dump(exclude={"id", "model", "model_args", "cache_prompt"}, exclude_none=True)
-    shown = ", ".join(f"{k}={v}" for k, v in settings.items())
-    return f"{c.label()} ({c.model}{', ' + shown if shown else ''})"
+def _candidate(c: Candidate | CompoundSide) -> str:
+    return describe(c)
 
 
 def write(result: GateResult, markdown_path: Path | None, junit_path: Path | None) -> list[Path]:
