@@ -47,3 +47,16 @@ def test_a_confidence_cascade_is_measured_tuned_and_chosen(env, tmp_path, capsys
     assert "switch to cheap-first" in out, out
     assert "thresholds shown safe (fixed-sequence)" in out
     assert isinstance(pd.read_parquet(reports / "results.parquet"), pd.DataFrame)
+
+
+def test_an_answers_probability_reads_numpy_logprobs_as_llama_cpp_returns_them():
+    import math
+
+    import numpy as np
+
+    from harness.batch import answer_probability
+
+    tokens = [{"token": "a", "logprob": np.float32(-0.5)}, {"token": "b", "logprob": -0.25}]
+    assert math.isclose(answer_probability({"content": tokens}), math.exp(-0.75), rel_tol=1e-6)
+    assert answer_probability({"content": []}) is None and answer_probability(None) is None
+    assert answer_probability({"content": [{"token": "a", "logprob": "x"}]}) is None

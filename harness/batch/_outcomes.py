@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,10 +137,11 @@ def answer_probability(logprobs: dict[str, Any] | None) -> float | None:
     """The answer's own probability: exp of the sum of its tokens' log-probabilities (OpenAI's and
     llama.cpp's `choices[0].logprobs.content`), None when the response carries none."""
     tokens = (logprobs or {}).get("content") or []
+    # numbers.Real, not (int, float): llama-cpp-python hands back numpy float32 values
     values = [t.get("logprob") for t in tokens if isinstance(t, dict)]
-    if not values or any(not isinstance(v, (int, float)) for v in values):
+    if not values or any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in values):
         return None
-    return float(math.exp(max(sum(values), -745.0)))  # below that exp underflows to 0
+    return float(math.exp(max(float(sum(values)), -745.0)))  # below that exp underflows to 0
 
 
 def response_confidence(provider: str, response: dict[str, Any]) -> float | None:
