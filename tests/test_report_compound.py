@@ -20,7 +20,7 @@ from _report_data import TRAFFIC as FRAME_TRAFFIC
 from harness import report, results, routing
 from harness.compound import CascadeSpec, ConfidenceCheck, RegexCheck, RouterSpec
 from harness.report import _data, _render
-from harness.select import TaskDecision, select
+from harness.select import TaskCompounds, TaskDecision, select
 from test_report import region, tags
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -166,6 +166,21 @@ def test_without_the_specs_the_page_says_why_compounds_are_missing(tmp_path):
     assert ("the routing table has compound candidate(s) cascade:mini>big, conf, router:mini|big, which this page "
             "can re-evaluate only with the task's suite") in warning
     assert "made from other results" not in warning and '<div class="compound' not in html
+
+
+def test_compounds_named_on_one_line_are_re_evaluated_from_their_names(tmp_path):
+    """`harness select --compound cascade:mini>big@confidence` on a results file: no suite, and the names
+    are the specs, so `harness report` rebuilds the same boxes from the routing table alone."""
+    df = tickets()
+    one_line = [CascadeSpec(kind="cascade", steps=["mini", "big"], checks=[ConfidenceCheck(type="confidence")]),
+                RouterSpec(kind="router", cheap="mini", fallback="big")]
+    found = {"tickets": TaskCompounds(one_line)}  # what select builds for --compound without a suite
+    html, decisions = page(tmp_path, df, found, give_specs=False)
+    assert "can re-evaluate only with" not in html
+    ids = re.findall(r'id="compound-(\d+)-(\d+)"', html)
+    assert len(ids) == 2, ids
+    boxes = " ".join(_text(_box(html, int(i), int(j))) for i, j in ids)
+    assert "cascade:mini>big@confidence" in boxes and "router:mini|big" in boxes
 
 
 def test_results_the_specs_no_longer_fit_leave_the_compounds_out_with_a_warning(tmp_path):

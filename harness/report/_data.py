@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import select
 from ..criteria import Criteria
+from ..compound import parse_spec
 from ..errors import InputError
 from ..results import per_sample
 from ..select import SequentialSummary
@@ -169,9 +170,9 @@ def build(df: pd.DataFrame, table: RoutingTable | None,
     `compounds` are the tasks' compound candidates (`select.compounds_from_suites`): they are
     re-evaluated with the single candidates, since the routing table does not carry their specs."""
     warnings: list[str] = []
-    compounds = compounds or {}
     decided = _decided_tasks(table)
     listed = _table_compounds(table)
+    compounds = {**_specs_from_labels(listed), **(compounds or {})}
     if table is None:
         warnings.append("no routing table: the report shows scores and costs but no decisions "
                         "(run `harness select`, or give the task criteria in its suite)")
@@ -225,6 +226,21 @@ def _table_compounds(table: RoutingTable | None) -> dict[str, list[str]]:
     both = [*table.routes.items(), *table.unrouted.items()]
     return {name: found for name, r in both if (found := [v.candidate for v in r.verdicts
                                                           if v.model.startswith("compound/")])}
+
+
+def _specs_from_labels(listed: dict[str, list[str]]) -> dict[str, select.TaskCompounds]:
+    """Compound candidates written on one line (`harness select --compound cascade:mini>big@parses`) are
+    their own spec: a table made without a suite can be re-evaluated from its verdicts' names alone,
+    with the defaults select used for them. A task keeps none if one name is a suite's own id."""
+    out = {}
+    for task, names in listed.items():
+        try:
+            specs = [parse_spec(n) for n in names]
+        except ValueError:
+            continue
+        if all(spec.label() == n for spec, n in zip(specs, names)):
+            out[task] = select.TaskCompounds(specs)
+    return out
 
 
 def _table_choice(table: RoutingTable, task: str) -> str | None:

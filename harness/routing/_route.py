@@ -105,13 +105,17 @@ class Route(Strict):
         With a `record`, they hold the prompt too: `system=` and `messages=` (the shots and the
         user turn); without one, pass `messages=` yourself. `max_tokens` is required by the
         Messages API: when the candidate set none it is `default_max_tokens` (1024). Anthropic
-        takes no seed, and `cache_prompt` is marked on message blocks (`cache_control`), not
-        passed as a keyword, so neither appears here.
+        takes no seed, temperature or top_p (the current API rejects the last two), and
+        `cache_prompt` is marked on message blocks (`cache_control`), not passed as a keyword,
+        so none of these appears here.
         """
         self._single()
         c = self.config
+        # No temperature or top_p: anthropic >= 2.0 (API version 2026-10-21) rejects both on every model,
+        # and the eval never sent them either (batch.dropped_settings, inspect-ai), so the route serves
+        # what was evaluated.
         kw = _set({"model": self.api_model, "max_tokens": c.max_tokens or default_max_tokens,
-                   "temperature": c.temperature, "top_p": c.top_p, "stop_sequences": c.stop_seqs})
+                   "stop_sequences": c.stop_seqs})
         if record is not None:
             system, turns = self._turns(record)
             kw.update(_set({"system": system}), messages=turns)
