@@ -28,6 +28,7 @@ from harness.criteria import Criteria
 from harness.results import validate
 from harness.select import ScorerInfo, TaskCompounds, select
 from harness.select._compound import outcome, wide  # the benchmark measures the module's own policy
+from harness.select._router import train_router
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -116,6 +117,35 @@ def run(reps: int, sample: bool) -> None:
               f"(alpha {ALPHA:.0%})")
     print(f"selection with compound candidates: median {np.median(timings):.2f} s per task "
           f"(router training and {len(COMPOUNDS)} compounds included)")
+    router_times(sample)
+
+
+def router_times(sample: bool, reps: int = 5) -> None:
+    """The router alone: fitting on half a task's questions, and scoring one request as an application does
+    (TextRouter in plain Python, no scikit-learn), medians over `reps` seeded halves."""
+    print("router (TF-IDF + logistic regression): training and prediction time")
+    print(f"{'task':8} {'trained on':>10}  {'train (s)':>9}  {'predict per request (us)':>24}")
+    for task in TASKS:
+        df = load(task, sample)
+        wide_df = df.pivot_table(index="sample_id", columns="candidate", values="score")
+        inputs = df[df["candidate"] == REF].set_index("sample_id")["input"]
+        ids = np.array(sorted(wide_df.index))
+        fit, predict, n = [], [], 0
+        for rep in range(reps):
+            rng = np.random.default_rng([rep, 7])
+            train = rng.choice(ids, size=len(ids) // 2, replace=False)
+            test = np.setdiff1d(ids, train)
+            good = (wide_df.loc[train, MINI] >= wide_df.loc[train, REF]).to_numpy()
+            start = time.perf_counter()
+            router = train_router([str(inputs[i]) for i in train], good)
+            fit.append(time.perf_counter() - start)
+            texts = [str(inputs[i]) for i in test]
+            start = time.perf_counter()
+            for t in texts:
+                router.probability(t)
+            predict.append((time.perf_counter() - start) / len(texts) * 1e6)
+            n = len(train)
+        print(f"{task:8} {n:10,}  {np.median(fit):9.3f}  {np.median(predict):24.0f}")
 
 
 def main() -> None:
