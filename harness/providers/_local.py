@@ -4,10 +4,17 @@ One llama.cpp context per model file is shared by every candidate that uses
 it, and calls are serialised: llama.cpp reuses the KV cache of the longest
 common token prefix with the previous call, so samples that share a system
 prompt and few-shot turns only pay for their own suffix.
+
+A model file with a chat template (an instruction-tuned model) gets the turns through it
+(create_chat_completion). A base model (`prompt="completion"` in harness/local_models.py, or a .gguf
+without a chat template) gets them as one plain text, `local_models.completion_prompt`, continued by
+create_completion up to the blank line that would start the next turn: llama-cpp-python's fallback for a
+file without a template is the llama-2 [INST] format, which a base model does not follow.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import threading
@@ -20,11 +27,24 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from ..batch import answer_probability
 from ..journal import Answer, open_journal, request_key
-from ..local_models import resolve_model_path
+from ..local_models import TURN_END, completion_prompt, prompt_style, resolve_model_path
 from ._context import current_epoch
 
 _models: dict[tuple[str, int, int, bool], Any] = {}
 _load_lock = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    # A Llama left to its __del__ at interpreter shutdown frees its model after llama_cpp's module
+    # globals are gone, and prints "Exception ignored ... TypeError" under a finished run; closing
+    # while the interpreter is whole avoids that.
+    with _load_lock:
+        for llm in _models.values():
+            llm.close()
+        _models.clear()
+
+
 _run_lock = threading.Lock()  # llama.cpp contexts are not re-entrant
 DEFAULT_MAX_TOKENS = 128
 
@@ -48,6 +68,7 @@ class LocalModelAPI(ModelAPI):
                  n_threads: int | None = None, **model_args: Any) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         self.path = str(resolve_model_path(model_name))
+        self.prompt_style = prompt_style(model_name)  # None: the file says (no chat template: completion)
         self.n_ctx, self.n_threads = n_ctx, n_threads or os.cpu_count() or 1
         self.journal = open_journal(journal) if journal else None
         self.calls = 0  # requests that reached the model (not replayed), for tests and benchmarks
@@ -90,17 +111,38 @@ class LocalModelAPI(ModelAPI):
         logprobs = bool(body.get("logprobs"))
         llm = _llama(self.path, self.n_ctx, self.n_threads, logits_all=logprobs)
         seed = body["seed"] if body["seed"] is not None else int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+        completion = self.prompt_style == "completion" or (
+            self.prompt_style is None and "tokenizer.chat_template" not in llm.metadata)
         with _run_lock:
             self.calls += 1
             start = time.perf_counter()
-            result = llm.create_chat_completion(
-                messages=body["messages"], max_tokens=body["max_tokens"], temperature=body["temperature"],
-                top_p=body["top_p"], stop=body["stop"] or None, seed=seed,
-                **({"logprobs": True, "top_logprobs": 1} if logprobs else {}))
+            if completion:
+                result = llm.create_completion(
+                    completion_prompt(body["messages"]), max_tokens=body["max_tokens"],
+                    temperature=body["temperature"], top_p=body["top_p"], stop=[*body["stop"], TURN_END],
+                    seed=seed, **({"logprobs": 1} if logprobs else {}))
+            else:
+                result = llm.create_chat_completion(
+                    messages=body["messages"], max_tokens=body["max_tokens"], temperature=body["temperature"],
+                    top_p=body["top_p"], stop=body["stop"] or None, seed=seed,
+                    **({"logprobs": True, "top_logprobs": 1} if logprobs else {}))
             elapsed = time.perf_counter() - start
         choice, usage = result["choices"][0], result["usage"]
         stop = {"length": "max_tokens", "stop": "stop"}.get(choice.get("finish_reason") or "stop", "unknown")
-        return Answer(response={"content": choice["message"]["content"] or "", "stop_reason": stop,
-                                "confidence": answer_probability(choice.get("logprobs"))},
+        if completion:  # the continuation starts after "Queue:", with the space that joins an answer to its turn
+            content, token_logprobs = choice["text"].lstrip(), _completion_logprobs(choice.get("logprobs"))
+        else:
+            content, token_logprobs = choice["message"]["content"] or "", choice.get("logprobs")
+        return Answer(response={"content": content, "stop_reason": stop,
+                                "confidence": answer_probability(token_logprobs)},
                       input_tokens=usage["prompt_tokens"], output_tokens=usage["completion_tokens"],
                       compute_s=elapsed)
+
+
+def _completion_logprobs(logprobs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """create_completion's logprobs (parallel `tokens` / `token_logprobs` lists) in the chat shape
+    (`content`: one {token, logprob} per token) that answer_probability reads."""
+    if not logprobs:
+        return None
+    return {"content": [{"token": t, "logprob": lp}
+                        for t, lp in zip(logprobs.get("tokens") or [], logprobs.get("token_logprobs") or [])]}
