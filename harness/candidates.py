@@ -20,7 +20,10 @@ LOCAL_PROVIDER = "local"
 BATCH_PROVIDERS = ("anthropic", "openai")
 # A self-hosted OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama): `openai-compatible/<endpoint name>`.
 ENDPOINT_PROVIDER = "openai-compatible"
-KNOWN_PROVIDERS = (LOCAL_PROVIDER, *BATCH_PROVIDERS, ENDPOINT_PROVIDER, "mockllm")
+# A text classifier trained on the task's `train:` records, not an LLM: `classifier/<kind>` (docs/classifier.md).
+CLASSIFIER_PROVIDER = "classifier"
+CLASSIFIERS = {"tfidf-logreg": "TF-IDF features of the prompt text and a logistic regression (scikit-learn)"}
+KNOWN_PROVIDERS = (LOCAL_PROVIDER, *BATCH_PROVIDERS, ENDPOINT_PROVIDER, CLASSIFIER_PROVIDER, "mockllm")
 # Sent when an endpoint candidate sets no max_tokens: servers' own defaults run from 16 tokens (llama.cpp)
 # to the whole context (vLLM), and an estimate needs a bound.
 ENDPOINT_MAX_TOKENS = 1024
@@ -28,6 +31,15 @@ ENDPOINT_MAX_TOKENS = 1024
 # matching use the suite's resolved endpoint instead of these fields (a route carries only the name).
 ENDPOINT_FIELDS = frozenset({"base_url", "api_key_env"})
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ClassifierOptions(BaseModel):
+    """A `classifier/...` candidate's `model_args`: how it is trained (each setting is part of its cell key)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    C: float = Field(1.0, gt=0, description="inverse regularisation strength of the logistic regression")
+    ngram_max: int = Field(1, ge=1, le=3, description="longest word n-gram of the TF-IDF features (1: words only)")
 
 
 def check_base_url(value: str | None) -> str | None:
@@ -66,9 +78,10 @@ class Candidate(BaseModel):
                                                   "Anthropic cache_control, an OpenAI prompt_cache_key")
     logprobs: bool = Field(False, description="record each answer's own probability (from token "
                                                 "log-probabilities), for a cascade's `confidence` check: local and "
-                                                "OpenAI models return them")
+                                                "OpenAI models return them, a classifier its label's probability")
     model_args: dict[str, Any] = Field(default_factory=dict, description="provider arguments (inspect-ai "
-                                                                          "get_model model_args), e.g. n_ctx")
+                                                                          "get_model model_args), e.g. n_ctx; a "
+                                                                          "classifier takes C and ngram_max")
     base_url: str | None = Field(None, description="openai-compatible/<name> only: the server's OpenAI API root "
                                                    "(e.g. http://localhost:8000/v1), instead of an `endpoints:` entry")
     api_key_env: str | None = Field(None, description="openai-compatible/<name> with `base_url` only: the "

@@ -153,14 +153,14 @@ def lookup_price(
 ) -> ModelPrice:
     """Price of an inspect-ai style `provider/model`: suite price, else genai-prices, else raise.
 
-    `local/...` models are priced by compute time at `local_hourly_usd`. `as_of` picks among
-    dated prices (default: now). Raises `PriceNotFound` when no price is known.
+    `local/...` models and `classifier/...` candidates are priced by compute time at `local_hourly_usd`.
+    `as_of` picks among dated prices (default: now). Raises `PriceNotFound` when no price is known.
     """
     provider, model_ref = split_model(model)
     if explicit and model in explicit:
         return _from_explicit(provider, explicit[model])
-    if provider == "local":
-        return ModelPrice("local", 0.0, 0.0, 0.0, 0.0, f"local compute at ${local_hourly_usd:.2f}/h",
+    if provider in ("local", "classifier"):  # a classifier/ candidate runs on the same machine as local models
+        return ModelPrice(provider, 0.0, 0.0, 0.0, 0.0, f"{provider} compute at ${local_hourly_usd:.2f}/h",
                           hourly_usd=local_hourly_usd)
     if provider == "openai-compatible":  # the same weights cost what their host charges: no library guess
         raise PriceNotFound(model, "a self-hosted endpoint: give its `endpoints:` entry an hourly_usd, or add "

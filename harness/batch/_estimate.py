@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..candidates import ENDPOINT_MAX_TOKENS, ENDPOINT_PROVIDER
+from ..candidates import CLASSIFIER_PROVIDER, ENDPOINT_MAX_TOKENS, ENDPOINT_PROVIDER
 from ..pricing import ModelPrice, PriceNotFound, lookup_price
 from ..suite import chat_turns
 from ..text import table
@@ -99,6 +99,8 @@ def estimate_cell(cell: CellLike, batch: bool) -> tuple[CellEstimate, list[ApiRe
     if not uses_api(c):
         mode = "free" if c.provider == "mockllm" else "local"
         note = "" if mode == "free" else "priced by compute time after the run"
+        if c.provider == CLASSIFIER_PROVIDER:
+            note = "a classifier, trained on the task's `train:` records: priced by compute time after the run"
         return CellEstimate(t.name, c.label(), c.model, mode, n, None, None, 0.0 if mode == "free" else None,
                             note=note), [], {}
     mode = "batch" if batch else "sync"

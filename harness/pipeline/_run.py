@@ -17,7 +17,7 @@ from ..batch import Progress, setting_notes
 from ..errors import HarnessError, InputError, Problem
 from ..report import write_report
 from ..run import (RunOutcome, RunPlan, RunSettings, SendOptions, execute, is_sequential_run, last_run, plan_run,
-                   remember_reports, remember_run, round_size, send_api_requests)
+                   remember_reports, remember_run, round_size, send_api_requests, training_notes)
 from ..select import compounds_from_suites, criteria_from_suites, format_table, open_candidates, per_candidate
 from ..suite import Suite, find_suites, load_suites
 from ._decide import Decisions, decide
@@ -141,6 +141,9 @@ def finish(suites: list[Suite], outcome: RunOutcome, reports: Path, say: Say = p
     df = results.from_run(outcome)
     parquet, csv = results.save(df, reports)
     say(format_table(per_candidate(df)))
+    trained = training_notes(outcome.plan.cells, outcome.logs)
+    if trained:
+        say("\n".join(["classifier training (one-time):", *(f"  {line}" for line in trained)]))
     made = decide(df, suites, source={"results": str(parquet)}, prompts=prompts)
     routing_path = None
     if made.table is not None:

@@ -27,3 +27,10 @@ def openai_compatible() -> type:
     from ._endpoint import EndpointModelAPI  # a self-hosted server (vLLM, TGI, llama.cpp, Ollama) via the openai SDK
 
     return EndpointModelAPI
+
+
+@modelapi(name="classifier")
+def classifier() -> type:
+    from ._classifier import ClassifierModelAPI  # a text classifier trained on the task's `train:` records
+
+    return ClassifierModelAPI

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import select
+from ..candidates import CLASSIFIER_PROVIDER
 from ..criteria import Criteria
 from ..compound import parse_spec
 from ..errors import InputError
@@ -275,6 +276,12 @@ def _decided_view(g: pd.DataFrame, name: str, criteria: Criteria, traffic: float
                     traffic=traffic, monthly_before=_finite(before), monthly_after=_finite(d.monthly(d.chosen)),
                     eval_spend=_spend(g), candidates=rows, notes=list(d.notes), sequential=d.sequential,
                     compounds=boxes)
+    chosen = view.row(d.chosen)
+    if chosen is not None and (chosen.model or "").startswith(CLASSIFIER_PROVIDER + "/"):
+        view.notes.insert(0, f"the cheapest option that passes is not an LLM: {chosen.candidate} is a text "
+                             f"classifier ({chosen.model}) trained on the task's labelled `train:` records, "
+                             "answering with a label in microseconds. The routing table names it; harness does not "
+                             "export the fitted classifier, so serve it from the same records (docs/classifier.md).")
     found = regressions(g, matrix, d, MAX_SAMPLES)
     view.samples, view.samples_total = found.samples, found.total
     view.samples_what, view.samples_note = found.what, found.note

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ..candidates import ENDPOINT_FIELDS, Candidate, fingerprint
+from ..candidates import CLASSIFIER_PROVIDER, ENDPOINT_FIELDS, Candidate, fingerprint
 from ..suite import Suite, TaskDef
 
 
@@ -30,9 +30,11 @@ class Cell:
         served = [endpoint.identity()] if endpoint else []
         # `logprobs` joined later: left out when off, so the cells that do not ask for it keep their keys.
         fields = set(ENDPOINT_FIELDS) | (set() if c.logprobs else {"logprobs"})
+        # A classifier's answers depend on what it was trained on; the other cells' keys leave `train:` out.
+        trained = [t.train_records] if c.provider == CLASSIFIER_PROVIDER else []
         return fingerprint(t.suite, t.name, c.model_dump(exclude=fields),
                            variant.__dict__ if variant else None, t.scorer, t.scorer_options, t.target_field,
-                           t.cluster_field, t.epochs, t.inspect_task, records, *served)
+                           t.cluster_field, t.epochs, t.inspect_task, records, *served, *trained)
 
     @property
     def name(self) -> str:

@@ -12,11 +12,12 @@ from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessag
 from inspect_ai.solver import generate
 
 from ..batch import API_PROVIDERS, BodySettings
-from ..candidates import ENDPOINT_PROVIDER
+from ..candidates import CLASSIFIER_PROVIDER, ENDPOINT_PROVIDER
 from ..providers import offline_model_args
 from ..scorers import harness_scorer
 from ..suite import Turn, Variant, as_text, chat_turns
 from ._cells import Cell
+from ._classifier import classifier_args
 from ._endpoints import endpoint_args
 
 _MESSAGE = {"system": ChatMessageSystem, "user": ChatMessageUser, "assistant": ChatMessageAssistant}
@@ -36,6 +37,8 @@ def build_task(cell: Cell, journal: Path) -> Task:
     model_args = offline_model_args(c.provider, c.model_args)
     if c.provider == "local":
         model_args = {**model_args, "journal": str(journal)}
+    if c.provider == CLASSIFIER_PROVIDER:
+        model_args = classifier_args(cell)
     model_name = c.model
     if c.provider in API_PROVIDERS:
         # API answers come from the journal (harness/batch sends the requests); see providers/_journal.py.

@@ -1,8 +1,8 @@
 """Training a router: TF-IDF features of the request text and a logistic regression (scikit-learn).
 
 The fitted numbers go into a `TextRouter` (harness.compound), which computes the same probability in
-plain Python at run time. scikit-learn is imported here only: applications that load a routing table
-never need it.
+plain Python at run time. scikit-learn is imported here and by the classifier provider only
+(providers/_classifier.py): applications that load a routing table never need it.
 """
 
 from __future__ import annotations

@@ -20,11 +20,16 @@ from ._problems import Validator
 from ._yaml import Path_
 
 Found = dict[tuple[str, str], list[int]]  # (message, hint) -> record positions (file lines, or list indexes)
+Place = tuple[int, bool]  # a record's file line (or list index), and whether it has an `id` of its own
 
 
 def load_records(v: Validator, spec: str | list[dict[str, Any]], at: Path_, target_field: str,
-                 cluster_field: str | None, encoding: str | None = None) -> list[dict[str, Any]]:
-    """Records as dicts with a string `id`; problems are reported to `v` with file and line."""
+                 cluster_field: str | None, encoding: str | None = None,
+                 located: list[Place] | None = None) -> list[dict[str, Any]]:
+    """Records as dicts with a string `id`; problems are reported to `v` with file and line.
+
+    `located`, when given, receives each returned record's place (its file line, or its index in an inline
+    list) and whether the record gave its own `id` (else the id is its position)."""
     src = None
     if isinstance(spec, str):
         src = v.path.parent / spec
@@ -42,7 +47,7 @@ def load_records(v: Validator, spec: str | list[dict[str, Any]], at: Path_, targ
         v.add(at, "dataset is empty", "add at least one record")
         return []
     found: Found = defaultdict(list)
-    out = _check(records, where, target_field, cluster_field, found)
+    out = _check(records, where, target_field, cluster_field, found, located)
     for (message, hint), places in found.items():
         if src is not None:
             v.add_on_lines(src, places, message, hint)
@@ -54,7 +59,7 @@ def load_records(v: Validator, spec: str | list[dict[str, Any]], at: Path_, targ
 
 
 def _check(records: list[Any], where: list[int], target_field: str, cluster_field: str | None,
-           found: Found) -> list[dict[str, Any]]:
+           found: Found, located: list[Place] | None = None) -> list[dict[str, Any]]:
     dicts = [r for r in records if isinstance(r, dict)]
     fields = sorted({k for r in dicts for k in r})
     missing_everywhere = bool(dicts) and all(target_field not in r for r in dicts)
@@ -80,6 +85,8 @@ def _check(records: list[Any], where: list[int], target_field: str, cluster_fiel
             found[(f"duplicate record id {rid!r}", "record ids must be unique")].append(place)
         seen.add(rid)
         out.append({**rec, "id": rid})
+        if located is not None:
+            located.append((place, "id" in rec))
     if missing_everywhere:
         found[(f"no record has the target field {target_field!r}",
                f"set the task's `target:` to the field with the expected answer (the fields are: "

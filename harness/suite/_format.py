@@ -42,6 +42,10 @@ class TaskFields(_Strict):
     dataset: str | list[dict[str, Any]] | None = Field(
         None, description="records with an `id` (else their position), the target field and the fields the "
                           "prompts use: a .jsonl or .csv file next to the suite, or an inline list")
+    train: str | list[dict[str, Any]] | None = Field(
+        None, description="labelled records that `classifier/...` candidates are trained on, with the dataset's "
+                          "fields and target: a .jsonl or .csv file next to the suite, or an inline list. They must "
+                          "be disjoint from `dataset` (no shared id, no identical prompt text); docs/classifier.md")
     system: str | None = Field(None, description="system message; {{field}} inserts a record field")
     prompt: str | None = Field(None, description="user message template; {{field}} inserts a record field "
                                                  "(single braces are literal, so JSON examples are safe)")

@@ -12,18 +12,20 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from ..candidates import KNOWN_PROVIDERS, LOCAL_PROVIDER, Candidate
+from ..candidates import (CLASSIFIER_PROVIDER, CLASSIFIERS, KNOWN_PROVIDERS, LOCAL_PROVIDER, Candidate,
+                          ClassifierOptions)
 from ..compound import AgreeCheck, CascadeSpec, CompoundSpec, ConfidenceCheck
 from ..criteria import Criteria
 from ..errors import InputError, Problem
 from ..local_models import LOCAL_MODELS
 from ..scorers import SCORERS
-from ._datasets import load_records
+from ._datasets import Place, load_records
 from ._endpoints import Endpoints
 from ._format import PromptVariant, SuiteFile, TaskFields
 from ._model import Suite, TaskDef, Variant
 from ._problems import Validator
 from ._prompts import PLACEHOLDER
+from ._train import resolve_train
 from ._yaml import Path_, load_with_lines
 
 DEFAULT_SUITES = "evalsets/*.yaml"
@@ -130,7 +132,7 @@ def _resolve_task(v: Validator, head: SuiteFile, raw: Any, at: Path_, endpoints:
     if m.get("task"):
         _check_inspect_ref(v, task, m, at)
     else:
-        _resolve_dataset_task(v, task, m, at)
+        _resolve_dataset_task(v, task, m, at, at if "train" in raw else ("defaults",))
     return task
 
 
@@ -175,11 +177,18 @@ def _check_candidates(v: Validator, task: TaskDef, at: Path_, cand_at: Path_, en
             if name not in LOCAL_MODELS and not name.endswith(".gguf"):
                 v.add(cat + ("model",), f"unknown local model {name!r}",
                       f"use one of {', '.join(LOCAL_MODELS)} or a path to a .gguf file")
+        elif c.provider == CLASSIFIER_PROVIDER:
+            name = c.model.split("/", 1)[1]
+            if name not in CLASSIFIERS:
+                v.add(cat + ("model",), f"unknown classifier {name!r}",
+                      f"use {' or '.join(CLASSIFIER_PROVIDER + '/' + k for k in CLASSIFIERS)}")
+            v.model(ClassifierOptions, c.model_args, cat + ("model_args",))
         if ids.count(c.label()) > 1:
             v.add(cat, f"duplicate candidate id {c.label()!r}", "give the candidates distinct `id:`s")
-        if c.logprobs and c.provider not in ("local", "openai"):
+        if c.logprobs and c.provider not in ("local", "openai", CLASSIFIER_PROVIDER):
             v.add(cat + ("logprobs",), f"{c.provider}'s API returns no token probabilities",
-                  "leave `logprobs` off for this candidate (local and OpenAI models have them)")
+                  "leave `logprobs` off for this candidate (local and OpenAI models and classifiers have "
+                  "them)")
     ref = task.criteria.reference
     if ref is not None and ref not in ids:
         v.add(at + ("criteria", "reference"), f"reference {ref!r} is not a candidate of task {task.name!r}",
@@ -193,7 +202,11 @@ def _check_inspect_ref(v: Validator, task: TaskDef, m: dict[str, Any], at: Path_
         v.add(at + ("task",), f"{ref!r} is not of the form file.py@task_name", "write e.g. tasks.py@my_task")
     elif not (v.path.parent / file).is_file():
         v.add(at + ("task",), f"inspect task file {file!r} not found next to the suite", "check the path")
-    for key in ("dataset", "prompt", "prompts"):
+    for c in task.candidates:
+        if c.provider == CLASSIFIER_PROVIDER:
+            v.add(at + ("candidates",), f"candidate {c.label()!r} is a classifier, which needs the task's own "
+                  "dataset and `train:` records", "use classifier candidates in tasks given by `dataset:`")
+    for key in ("dataset", "prompt", "prompts", "train"):
         if key in m:
             v.add(at + (key,), f"`{key}` does not apply to a task given by `task:` (inspect-ai defines it)",
                   f"remove `{key}`")
@@ -201,7 +214,7 @@ def _check_inspect_ref(v: Validator, task: TaskDef, m: dict[str, Any], at: Path_
     task.scorer = "inspect"
 
 
-def _resolve_dataset_task(v: Validator, task: TaskDef, m: dict[str, Any], at: Path_) -> None:
+def _resolve_dataset_task(v: Validator, task: TaskDef, m: dict[str, Any], at: Path_, train_at: Path_) -> None:
     _resolve_scorer(v, task, m.get("scorer"), at + ("scorer",))
     if "dataset" not in m:
         v.add(at + ("dataset",), "missing dataset", "add `dataset:` (a .jsonl/.csv file next to the suite, or a list)")
@@ -210,8 +223,9 @@ def _resolve_dataset_task(v: Validator, task: TaskDef, m: dict[str, Any], at: Pa
         v.add(at + ("encoding",), f"unknown text encoding {m['encoding']!r}",
               "use a Python codec name such as utf-8, cp1252, latin-1 or utf-16")
         return
+    places: list[Place] = []
     task.records = load_records(v, m["dataset"], at + ("dataset",), task.target_field, task.cluster_field,
-                                m.get("encoding"))
+                                m.get("encoding"), places)
     if not m.get("prompt") and not any(p.get("template") for p in m.get("prompts", {}).values()):
         v.add(at + ("prompt",), "missing prompt template", "add `prompt:` with {{field}} placeholders")
         return
@@ -226,6 +240,7 @@ def _resolve_dataset_task(v: Validator, task: TaskDef, m: dict[str, Any], at: Pa
                   if named else "define it under the task's `prompts:` (the task has no prompt variants)")
     for key, pv in variants.items():
         _add_variant(v, task, key, pv, m, at)
+    resolve_train(v, task, m, at, train_at + ("train",), places)
 
 
 def _resolve_scorer(v: Validator, task: TaskDef, spec: Any, at: Path_) -> None:

@@ -33,6 +33,7 @@ class TaskDef:
     scorer: str = "exact"
     scorer_options: dict[str, Any] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
+    train_records: list[dict[str, Any]] = field(default_factory=list)  # `train:`, for classifier/ candidates
     variants: dict[str | None, Variant] = field(default_factory=dict)
     target_field: str = "target"
     cluster_field: str | None = None
