@@ -12,12 +12,13 @@ from ._includes import includes
 from ._json_fields import first_json_object, json_fields
 from ._normalize import normalize
 from ._numeric import extract_numbers, numeric
+from ._pairwise import REFERENCE_SCORE, Verdict, consistent, pairwise_score
 from ._regex import regex
 from ._registry import SCORERS, score_text
 
 __all__ = [
-    "SCORERS", "exact", "extract_numbers", "f1", "first_json_object", "harness_scorer",
-    "includes", "json_fields", "normalize", "numeric", "regex", "score_text",
+    "REFERENCE_SCORE", "SCORERS", "Verdict", "consistent", "exact", "extract_numbers", "f1", "first_json_object",
+    "harness_scorer", "includes", "json_fields", "normalize", "numeric", "pairwise_score", "regex", "score_text",
 ]
 
 
