@@ -115,7 +115,7 @@ class TestF1:
 
 
 def test_registry_validates_options():
-    assert set(SCORERS) == {"exact", "includes", "regex", "numeric", "json_fields", "f1"}
+    assert set(SCORERS) == {"exact", "includes", "regex", "numeric", "json_fields", "f1", "judge"}
     assert score_text("numeric", {"tolerance": 1}, "11", 10) == 1.0
     with pytest.raises(Exception):
         score_text("numeric", {"tolerence": 1}, "11", 10)

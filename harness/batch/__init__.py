@@ -15,6 +15,7 @@ See docs/batch.md for the design, the crash windows and the fault handling.
 
 from ._driver import BudgetExceeded, Driver, Progress
 from ._estimate import CellEstimate, approx_tokens, estimate, format_estimate
+from ._judge import api_judge, is_reference, judge_requests, judge_settings, judged_ahead
 from ._live import RequestFailed, answer_now, final_error
 from ._outcomes import answer_probability, response_confidence, response_text
 from ._requests import (API_PROVIDERS, ApiRequest, BodySettings, CellLike, build_body, cell_requests,
@@ -34,6 +35,11 @@ __all__ = [
     "Progress",
     "RequestFailed",
     "answer_now",
+    "api_judge",
+    "is_reference",
+    "judge_requests",
+    "judge_settings",
+    "judged_ahead",
     "approx_tokens",
     "build_body",
     "cell_requests",

@@ -22,8 +22,10 @@ from typing import Any, Callable
 
 from ..errors import HarnessError
 from ..journal import Journal
+from ..pricing import PriceNotFound, lookup_price
 from . import _store as store
-from ._estimate import estimate_cell
+from ._estimate import estimate_cell, judge_bounds, request_bound
+from ._judge import judge_requests
 from ._outcomes import Success, to_answer
 from ._requests import ApiRequest, CellLike, is_batchable
 from ._settings import BatchSettings
@@ -66,6 +68,7 @@ class Driver:
         self.bounds: dict[str, float] = {}
         self.prices: dict[str, dict[str, Any] | None] = {}  # provider/model -> suite price (None: genai-prices)
         self.unbounded: list[str] = []
+        self.reserved: dict[str, float] = {}  # per judged cell: the bound of judge calls on answers still to come
         self.blocked = False  # the budget held a submission back
         self._transports: dict[str, Transport] = {}
         self._mine: set[str] = set()  # intents of this process
@@ -88,6 +91,31 @@ class Driver:
             self.bounds.update(bounds)
         store.add_requests(self.j, self.requests.values(), self.bounds)
 
+    def prepare_judges(self, cells: list[CellLike]) -> int:
+        """An API judge's requests on the cells' answers that are in (with their bounds), and a bound held for
+        the answers still to come (`reserved`, until they are in); returns the number of requests added."""
+        added = 0
+        for cell in cells:
+            reqs, waiting = judge_requests([cell], self.j)
+            model = str(cell.task.scorer_options["model"])
+            price_row = cell.suite.prices.get(model)
+            self.prices[model] = price_row.model_dump() if price_row else None
+            _, per_sample = judge_bounds(cell, self.batch)
+            try:
+                price = lookup_price(model, cell.suite.prices)
+                bounds = {r.key: request_bound(r, price, self.batch) for r in reqs}
+            except PriceNotFound:
+                bounds = {}
+                if f"{cell.name} (no price for the judge {model})" not in self.unbounded:
+                    self.unbounded.append(f"{cell.name} (no price for the judge {model})")
+            new = [r for r in reqs if r.key not in self.requests]
+            self.requests.update({r.key: r for r in new})
+            self.bounds.update(bounds)
+            store.add_requests(self.j, new, bounds)
+            self.reserved[cell.name] = (per_sample or 0.0) * waiting.get(cell.name, 0)
+            added += len(new)
+        return added
+
     def transport(self, provider: str) -> Transport:
         if provider not in self._transports:
             self._transports[provider] = transport_for(provider, self.settings)
@@ -101,7 +129,7 @@ class Driver:
         spent, inflight = store.money(self.j, list(self.requests))
         to_send = sum(self.bounds.get(k, 0.0) for k in self.requests
                       if states.get(k, ("pending", 0))[0] in ("pending", "retry"))
-        return spent, inflight, to_send
+        return spent, inflight, to_send + sum(self.reserved.values())
 
     def check_budget(self) -> None:
         """Refuse to start when the upper estimate of this run exceeds --max-cost."""

@@ -19,7 +19,8 @@ from ..candidates import CLASSIFIER_PROVIDER, ENDPOINT_MAX_TOKENS, ENDPOINT_PROV
 from ..pricing import ModelPrice, PriceNotFound, lookup_price
 from ..suite import chat_turns
 from ..text import table
-from ._requests import ApiRequest, CellLike, cell_requests, is_batchable, uses_api
+from ._judge import api_judge, judge_samples
+from ._requests import DEFAULT_MAX_TOKENS, ApiRequest, CellLike, cell_requests, is_batchable, uses_api
 
 CHARS_PER_TOKEN = 3
 MESSAGE_OVERHEAD = 8
@@ -142,7 +143,51 @@ def _endpoint_estimate(cell: CellLike, n: int) -> CellEstimate:
 
 
 def estimate(cells: Iterable[CellLike], batch: bool = True) -> list[CellEstimate]:
-    return [estimate_cell(cell, batch)[0] for cell in cells]
+    rows = []
+    for cell in cells:
+        rows.append(estimate_cell(cell, batch)[0])
+        judged = judge_estimate(cell, batch)
+        if judged is not None:
+            rows.append(judged)
+    return rows
+
+
+def judge_bounds(cell: CellLike, batch: bool) -> tuple[list[dict[str, Any]], float | None]:
+    """An API judge's request bodies for the cell (each sample's answer as long as the candidate's max_tokens
+    allows) and the upper bound of one sample × epoch's calls (None: no price for the judge)."""
+    answer = "x" * (CHARS_PER_TOKEN * (cell.candidate.max_tokens or DEFAULT_MAX_TOKENS))
+    samples = judge_samples(cell, lambda turns, epoch: answer)
+    bodies = [r.body for _, _, reqs in samples for r in reqs or []]
+    model = str(cell.task.scorer_options["model"])
+    try:
+        price = lookup_price(model, cell.suite.prices)
+    except PriceNotFound:
+        return bodies, None
+    per = [sum(request_bound(r, price, batch and is_batchable(cell)) for r in reqs or []) for _, _, reqs in samples]
+    return bodies, max(per, default=0.0)
+
+
+def judge_estimate(cell: CellLike, batch: bool) -> CellEstimate | None:
+    """The upper-bound cost of an API judge's calls on the cell's answers (None: no API judge calls): the
+    request, the reference answer and an answer of the candidate's max_tokens, shown once per order."""
+    model = api_judge(cell)
+    if model is None:
+        return None
+    bodies, per_sample = judge_bounds(cell, batch)
+    mode = "batch" if batch and is_batchable(cell) else "sync"
+    row = CellEstimate(cell.task.name, f"{cell.candidate.label()} (judged by)", model, mode, len(bodies),
+                       sum(prompt_tokens(b)[0] for b in bodies), sum(_max_output(b) for b in bodies), None)
+    if per_sample is None:
+        row.note = "no price for the judge: add a `prices:` entry"
+        return row
+    provider, model_id = model.split("/", 1)
+    try:
+        price = lookup_price(model, cell.suite.prices)
+    except PriceNotFound:  # pragma: no cover - judge_bounds found it
+        return row
+    row.upper_usd = sum(request_bound(ApiRequest("", provider, "", model_id, b, 1), price, mode == "batch")
+                        for b in bodies)
+    return row
 
 
 def format_estimate(rows: list[CellEstimate], still_to_send: float | None = None) -> str:

@@ -27,6 +27,9 @@ def estimate_text(settings: RunSettings, batch: bool = True) -> str:
     _, plan = plan_suites(settings)
     lines = [format_estimate(estimate(plan.cells, batch=batch))]
     lines += [f"  note: {note}" for note in setting_notes(plan.cells)]
+    if any(c.task.scorer == "judge" for c in plan.cells):
+        lines.append("  note: `(judged by)` rows bound an API judge's calls by an answer of the candidate's max_tokens "
+                     "(`--max-cost` counts them); a local judge is priced by compute time after the run")
     rounds = sorted({c.task.name for c in plan.cells if c.suite.sequential_round})
     if rounds:
         lines.append(f"  note: {', '.join(rounds)} run in rounds (`sequential:`): this is the cost if no candidate "

@@ -141,6 +141,9 @@ def finish(suites: list[Suite], outcome: RunOutcome, reports: Path, say: Say = p
     df = results.from_run(outcome)
     parquet, csv = results.save(df, reports)
     say(format_table(per_candidate(df)))
+    judged = results.judge_notes(df)
+    if judged:
+        say("\n".join(["", *judged]))
     trained = training_notes(outcome.plan.cells, outcome.logs)
     if trained:
         say("\n".join(["classifier training (one-time):", *(f"  {line}" for line in trained)]))

@@ -30,6 +30,8 @@ class SampleRow:
     reference_score: float | None
     reference_input: str | None = None  # only when the reference saw a different prompt
     answered_by: str | None = None  # a compound route: the step whose answer it gave
+    judge_verdict: str = ""  # a judged task: the judge's verdicts on the chosen answer, and its text
+    judge_reason: str = ""
 
 
 @dataclass
@@ -79,7 +81,8 @@ def regressions(g: pd.DataFrame, per: pd.DataFrame, d: select.TaskDecision, limi
             reference_output=_cut(ref_row.get("output")) if ref_row is not None else None,
             reference_score=float(per.loc[sid, ref]) if ref is not None else None,
             reference_input=ref_input if ref_input is not None and ref_input != _cut(mine_row.get("input")) else None,
-            answered_by=by[sid] if by is not None else None))
+            answered_by=by[sid] if by is not None else None,
+            judge_verdict=_cut(mine_row.get("judge_verdict")), judge_reason=_cut(mine_row.get("judge_reason"))))
     return out
 
 

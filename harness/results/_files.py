@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem, spans
 from ..files import Undecodable, read_text
-from ._table import COLUMNS, COST_COLUMNS, REQUIRED, typed
+from ._table import COLUMNS, COST_COLUMNS, JUDGE_NUMBERS, REQUIRED, typed
 
 
 def save(df: pd.DataFrame, reports: Path) -> tuple[Path, Path]:
@@ -143,7 +143,7 @@ def _score_problems(df: pd.DataFrame, source: str, at) -> list[Problem]:
 
 def _cost_problems(df: pd.DataFrame, source: str, at) -> list[Problem]:
     problems = []
-    for col in COST_COLUMNS:
+    for col in (*COST_COLUMNS, "judge_cost_usd"):
         if col not in df.columns:
             continue
         raw = df[col]
@@ -204,6 +204,6 @@ def _default(col: str, df: pd.DataFrame) -> Any:
         return False
     if col in ("round", "planned_samples"):
         return pd.array([pd.NA] * len(df), dtype="Int64")
-    if col.endswith("_tokens") or col in ("latency_s", "confidence"):
+    if col.endswith("_tokens") or col in ("latency_s", "confidence", *JUDGE_NUMBERS):
         return np.nan
     return None

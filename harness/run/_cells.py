@@ -32,9 +32,11 @@ class Cell:
         fields = set(ENDPOINT_FIELDS) | (set() if c.logprobs else {"logprobs"})
         # A classifier's answers depend on what it was trained on; the other cells' keys leave `train:` out.
         trained = [t.train_records] if c.provider == CLASSIFIER_PROVIDER else []
+        # A pairwise judge scores the reference by construction: whether this candidate is it changes its scores.
+        judged = [("judge-reference", t.criteria.reference == c.label())] if t.scorer == "judge" else []
         return fingerprint(t.suite, t.name, c.model_dump(exclude=fields),
                            variant.__dict__ if variant else None, t.scorer, t.scorer_options, t.target_field,
-                           t.cluster_field, t.epochs, t.inspect_task, records, *served, *trained)
+                           t.cluster_field, t.epochs, t.inspect_task, records, *served, *trained, *judged)
 
     @property
     def name(self) -> str:

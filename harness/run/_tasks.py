@@ -11,10 +11,10 @@ from inspect_ai.dataset import Sample
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, GenerateConfig, get_model
 from inspect_ai.solver import generate
 
-from ..batch import API_PROVIDERS, BodySettings
+from ..batch import API_PROVIDERS, BodySettings, is_reference, judge_settings
 from ..candidates import CLASSIFIER_PROVIDER, ENDPOINT_PROVIDER
 from ..providers import offline_model_args
-from ..scorers import harness_scorer
+from ..scorers import SCORERS, harness_scorer, judge_scorer
 from ..suite import Turn, Variant, as_text, chat_turns
 from ._cells import Cell
 from ._classifier import classifier_args
@@ -60,13 +60,33 @@ def build_task(cell: Cell, journal: Path) -> Task:
                          metadata={**(base.metadata or {}), **metadata}, epochs=t.epochs)
     wanted = set(cell.sample_ids)
     variant = t.variants[c.prompt]
+    judged = SCORERS[t.scorer].judged
+    ref_field = t.scorer_options.get("reference") if judged else None
     samples = [
         Sample(id=r["id"], input=build_messages(variant, r, t.target_field), target=as_text(r[t.target_field]),
-               metadata={"target": r[t.target_field], "cluster": None if t.cluster_field is None else str(r[t.cluster_field])})
+               metadata={"target": r[t.target_field], "cluster": None if t.cluster_field is None else str(r[t.cluster_field]),
+                         **({"judge_reference": r.get(ref_field)} if ref_field else {})})
         for r in t.records if r["id"] in wanted
     ]
-    return Task(dataset=samples, solver=generate(), scorer=harness_scorer(t.scorer, t.scorer_options),
-                model=model, name=cell.name, metadata=metadata, epochs=t.epochs)
+    scorer = (judge_scorer(t.scorer_options, *judge_model(cell, journal), is_reference=is_reference(cell))
+              if judged else harness_scorer(t.scorer, t.scorer_options))
+    return Task(dataset=samples, solver=generate(), scorer=scorer, model=model, name=cell.name, metadata=metadata,
+                epochs=t.epochs)
+
+
+def judge_model(cell: Cell, journal: Path) -> tuple[str, dict[str, Any]]:
+    """The judge of a judged task as an inspect model name and its provider's arguments: an API judge
+    through the journal provider (answered synchronously and journaled, like an inspect task's calls), a
+    local one through the local provider with the journal; either way a call answered once is replayed (run
+    sends an API judge's calls ahead where it can, `batch.judge_requests`, and the scorer replays them)."""
+    opts = cell.task.scorer_options
+    name = opts["model"]
+    provider = name.split("/", 1)[0]
+    if provider in API_PROVIDERS:
+        price = cell.suite.prices.get(name)
+        return f"journal/{name}", {"journal": str(journal), "settings": judge_settings(opts).to_args(),
+                                   "price": price.model_dump() if price else None, "live": True}
+    return name, {"journal": str(journal)}
 
 
 def _inspect_samples(base: Task, sample_ids: tuple[str, ...]) -> list[Sample]:

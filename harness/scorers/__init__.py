@@ -12,21 +12,23 @@ from ._includes import includes
 from ._json_fields import first_json_object, json_fields
 from ._normalize import normalize
 from ._numeric import extract_numbers, numeric
+from ._judge import judge_calls, parse_choice, parse_grade, parse_scale, reference_text, rubric_score, verdict_of
 from ._pairwise import REFERENCE_SCORE, Verdict, consistent, pairwise_score
 from ._regex import regex
-from ._registry import SCORERS, score_text
+from ._registry import SCORERS, JudgeOptions, score_text
 
 __all__ = [
-    "REFERENCE_SCORE", "SCORERS", "Verdict", "consistent", "exact", "extract_numbers", "f1", "first_json_object",
-    "harness_scorer", "includes", "json_fields", "normalize", "numeric", "pairwise_score", "regex", "score_text",
+    "REFERENCE_SCORE", "SCORERS", "JudgeOptions", "Verdict", "consistent", "exact", "extract_numbers", "f1", "first_json_object",
+    "harness_scorer", "includes", "json_fields", "judge_calls", "judge_scorer", "normalize", "numeric", "pairwise_score",
+    "parse_choice", "parse_grade", "parse_scale", "reference_text", "regex", "rubric_score", "score_text", "verdict_of",
 ]
 
 
 def __getattr__(name: str) -> Any:
     # The inspect-ai adapter loads inspect's scorer stack (about a second); validating a suite or
     # `harness status` needs only the registry, so the adapter loads when a task is built.
-    if name == "harness_scorer":
-        from ._inspect import harness_scorer
+    if name in ("harness_scorer", "judge_scorer"):
+        from . import _inspect
 
-        return harness_scorer
+        return getattr(_inspect, name)
     raise AttributeError(f"module 'harness.scorers' has no attribute {name!r}")

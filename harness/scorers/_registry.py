@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ._exact import exact
 from ._f1 import f1
 from ._includes import includes
+from ._judge import parse_scale
 from ._json_fields import json_fields
 from ._numeric import numeric
 from ._regex import regex
@@ -55,12 +56,38 @@ class F1Options(_Options):
     pass
 
 
+class JudgeOptions(_Options):
+    mode: Literal["pairwise", "rubric"] = Field(description="pairwise: the candidate's answer against the reference "
+                                                "answer, in both orders (docs/judge.md); rubric: a grade on `scale`")
+    model: str = Field(description="the judge, a model like any candidate: local/<model>, openai/<model> or "
+                                   "anthropic/<model>; its calls are journaled and count as eval cost")
+    rubric: str = Field("Value answers that are correct, complete and helpful for the request.",
+                        description="what the judge is told to value (the text of its instructions)")
+    scale: str = Field("1-5", description="rubric mode: the grades, LOW-HIGH; a grade g scores "
+                                          "(g - LOW) / (HIGH - LOW)")
+    reference: str | None = Field(None, description="pairwise mode: the record field of the reference answer "
+                                                    "(default: the task's `target` field)")
+    max_tokens: int = Field(256, ge=1, description="the judge's max_tokens per call")
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, value: str) -> str:
+        parse_scale(value)
+        return value
+
+
 @dataclass(frozen=True)
 class ScorerKind:
     name: str
     fn: Callable[..., float]
     options: type[_Options]
     summary: str
+    judged: bool = False  # calls a model to score (harness_scorer cannot score it from the text alone)
+
+
+def _judged(output: str, target: Any, **options: Any) -> float:
+    raise TypeError("a judge scorer calls its model: it scores inside a run (harness.scorers.judge_scorer), "
+                    "not from the text alone")
 
 
 SCORERS: dict[str, ScorerKind] = {
@@ -72,6 +99,8 @@ SCORERS: dict[str, ScorerKind] = {
         ScorerKind("numeric", numeric, NumericOptions, "first number within tolerance of the target"),
         ScorerKind("json_fields", json_fields, JsonFieldsOptions, "share of JSON fields that match the target object"),
         ScorerKind("f1", f1, F1Options, "token F1 against the reference answer(s)"),
+        ScorerKind("judge", _judged, JudgeOptions, "a judge model compares the answer with the reference answer "
+                   "(pairwise) or grades it (rubric); docs/judge.md", judged=True),
     ]
 }
 

@@ -58,7 +58,9 @@ class TaskFields(_Strict):
                                                   "document share it, and standard errors are clustered by it")
     scorer: str | dict[str, Any] | None = Field(
         None, description="exact, includes, regex (pattern), numeric (tolerance, relative_tolerance, pick), "
-                          "json_fields (fields, partial, tolerance) or f1; a name or {type: ..., options}")
+                          "json_fields (fields, partial, tolerance), f1, or judge (mode, model, rubric, scale, "
+                          "reference; a model grades open-ended answers, docs/judge.md); a name or "
+                          "{type: ..., options}")
     criteria: Criteria | None = Field(None, description="when a candidate passes the task")
     traffic_per_month: float | None = Field(None, ge=0, description="calls per month in production, for "
                                                                     "projected costs")

@@ -226,6 +226,7 @@ def _resolve_dataset_task(v: Validator, task: TaskDef, m: dict[str, Any], at: Pa
     places: list[Place] = []
     task.records = load_records(v, m["dataset"], at + ("dataset",), task.target_field, task.cluster_field,
                                 m.get("encoding"), places)
+    _check_judge_fields(v, task, at)
     if not m.get("prompt") and not any(p.get("template") for p in m.get("prompts", {}).values()):
         v.add(at + ("prompt",), "missing prompt template", "add `prompt:` with {{field}} placeholders")
         return
@@ -257,6 +258,34 @@ def _resolve_scorer(v: Validator, task: TaskDef, spec: Any, at: Path_) -> None:
         return
     if v.model(SCORERS[kind].options, options, at) is not None:
         task.scorer, task.scorer_options = kind, options
+        if SCORERS[kind].judged:
+            _check_judge(v, options, at)
+
+
+JUDGE_PROVIDERS = (LOCAL_PROVIDER, "openai", "anthropic")
+
+
+def _check_judge(v: Validator, options: dict[str, Any], at: Path_) -> None:
+    model = str(options["model"])
+    provider, _, name = model.partition("/")
+    if not name or provider not in JUDGE_PROVIDERS:
+        v.add(at + ("model",), f"a judge must be a local, OpenAI or Anthropic model, not {model!r}",
+              "write e.g. `model: openai/gpt-4o`, `anthropic/claude-3-5-haiku-latest` or "
+              "`local/smollm2-135m-instruct`")
+    elif provider == LOCAL_PROVIDER and name not in LOCAL_MODELS and not name.endswith(".gguf"):
+        v.add(at + ("model",), f"unknown local model {name!r}", f"use one of {', '.join(LOCAL_MODELS)} or a path "
+              "to a .gguf file")
+
+
+def _check_judge_fields(v: Validator, task: TaskDef, at: Path_) -> None:
+    field = task.scorer_options.get("reference") if task.scorer == "judge" else None
+    if field is None:
+        return
+    lacking = [str(r["id"]) for r in task.records if r.get(field) in (None, "")]
+    if lacking:
+        v.add(at + ("scorer", "reference"), f"{len(lacking)} record(s) have no reference answer in field {field!r} "
+              f"(ids {', '.join(lacking[:5])}{' ...' if len(lacking) > 5 else ''})",
+              "give every record the field, or name another with `reference:`")
 
 
 def _add_variant(v: Validator, task: TaskDef, key: str | None, pv: dict[str, Any], m: dict[str, Any], at: Path_) -> None:

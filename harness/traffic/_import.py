@@ -97,9 +97,11 @@ def _check(options: ImportOptions) -> None:
     if options.sample is not None and options.sample < 1:
         problems.append(Problem("", "--sample must be at least 1"))
     for feature, scorer in options.scorers.items():
-        if scorer not in SCORERS:
-            problems.append(Problem("", f"unknown scorer {scorer!r} for feature {feature!r}",
-                                    hint=f"use one of {', '.join(SCORERS)}"))
+        if scorer not in SCORERS or SCORERS[scorer].judged:
+            what = "a judge needs its model and rubric in the suite (`scorer: {type: judge, ...}`), not" \
+                if scorer in SCORERS else "unknown"
+            problems.append(Problem("", f"{what} scorer {scorer!r} for feature {feature!r}",
+                                    hint=f"use one of {', '.join(k for k, s in SCORERS.items() if not s.judged)}"))
     if problems:
         raise InputError(problems, title="invalid import options")
 
