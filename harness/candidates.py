@@ -132,3 +132,22 @@ def fingerprint(*parts: Any) -> str:
     """Stable short hash of JSON-able parts (sorted keys, so dict order never matters)."""
     blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def openai_reasoning(model_id: str) -> bool:
+    """An OpenAI reasoning model (o-series, gpt-5 or later): it takes max_completion_tokens instead of
+    max_tokens, and only its default temperature and top_p. Mirrors inspect-ai's needs_max_completion_tokens."""
+    name = model_id.lower()
+    gpt = re.match(r"gpt-(\d+)", name)
+    return bool(re.match(r"o\d+", name)) or (gpt is not None and int(gpt.group(1)) >= 5)
+
+
+def unsent_settings(provider: str, model_id: str) -> frozenset[str]:
+    """Generate settings the provider's API rejects for this model, so harness never sends them: not in an
+    eval's requests (batch), and not in a route's SDK kwargs, so a route serves what was evaluated."""
+    # anthropic >= 2.0 sends API version 2026-10-21, which rejects temperature and top_p on every model
+    # (inspect-ai drops them too, with a warning).
+    if provider == "anthropic" or openai_reasoning(model_id):
+        return frozenset({"temperature", "top_p"})
+    return frozenset()
+

@@ -12,6 +12,8 @@ application that loads a routing table does not pay for pandas.
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +69,16 @@ def passes(check: ParsesCheck | RegexCheck, info: ScorerInfo, output: str) -> bo
     if isinstance(check, ParsesCheck):
         return parses(info, output)
     return re.search(check.pattern, output) is not None
+
+
+def answer_probability(logprobs: list[Any]) -> float | None:
+    """An answer's own probability from its tokens' log-probabilities: exp of their sum. None when there are
+    none or one is not a number. One rule for the results' `confidence` column (batch, local models) and for
+    a live response (`route.call`), so a confidence check accepts at run time what it accepted in the eval."""
+    # numbers.Real, not (int, float): llama-cpp-python hands back numpy float32 values
+    if not logprobs or any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in logprobs):
+        return None
+    return float(math.exp(max(float(sum(logprobs)), -745.0)))  # below that exp underflows to 0
 
 
 def confident(confidence: float | None, threshold: float | None) -> bool:

@@ -8,11 +8,10 @@ resubmitted), never allowed to fail the rest of a batch.
 from __future__ import annotations
 
 import json
-import math
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
+from ..checks import answer_probability as probability_of
 from ..journal import Answer
 from ..pricing import ExplicitPrice, PriceNotFound, Usage, costs_for_call
 
@@ -134,14 +133,10 @@ def to_answer(success: Success, model: str, price: dict[str, Any] | None, batch:
 
 
 def answer_probability(logprobs: dict[str, Any] | None) -> float | None:
-    """The answer's own probability: exp of the sum of its tokens' log-probabilities (OpenAI's and
-    llama.cpp's `choices[0].logprobs.content`), None when the response carries none."""
+    """The answer's own probability from OpenAI's and llama.cpp's `choices[0].logprobs.content`, None when the
+    response carries none (harness.checks.answer_probability)."""
     tokens = (logprobs or {}).get("content") or []
-    # numbers.Real, not (int, float): llama-cpp-python hands back numpy float32 values
-    values = [t.get("logprob") for t in tokens if isinstance(t, dict)]
-    if not values or any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in values):
-        return None
-    return float(math.exp(max(float(sum(values)), -745.0)))  # below that exp underflows to 0
+    return probability_of([t.get("logprob") for t in tokens if isinstance(t, dict)])
 
 
 def response_confidence(provider: str, response: dict[str, Any]) -> float | None:

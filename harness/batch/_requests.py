@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Protocol
 
-from ..candidates import BATCH_PROVIDERS, Candidate
+from ..candidates import BATCH_PROVIDERS, Candidate, openai_reasoning, unsent_settings
 from ..journal import request_key
 from ..suite import Suite, TaskDef, Turn, chat_turns
 
@@ -43,8 +42,6 @@ API_PROVIDERS = BATCH_PROVIDERS  # the providers whose requests harness sends it
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_BASE_URLS = {"anthropic": "https://api.anthropic.com", "openai": "https://api.openai.com/v1"}
 _BASE_URL_ENV = {"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
-# OpenAI reasoning models take max_completion_tokens and only their default temperature.
-_OPENAI_REASONING = re.compile(r"^(o\d|gpt-5)")
 
 Message = Turn  # (role, text)
 
@@ -83,13 +80,8 @@ class BodySettings:
 
 def dropped_settings(provider: str, model_id: str, s: BodySettings) -> list[str]:
     """Settings a candidate gives that the provider's API would reject, so harness does not send them."""
-    if provider == "anthropic":
-        # anthropic >= 2.0 sends API version 2026-10-21, which rejects temperature and top_p on
-        # every model (inspect-ai drops them too, with a warning).
-        return [n for n in ("temperature", "top_p") if getattr(s, n) is not None]
-    if _OPENAI_REASONING.match(model_id):
-        return [n for n in ("temperature", "top_p") if getattr(s, n) is not None]
-    return []
+    unsent = unsent_settings(provider, model_id)
+    return [n for n in ("temperature", "top_p") if n in unsent and getattr(s, n) is not None]
 
 
 def build_body(provider: str, model_id: str, messages: list[Message], s: BodySettings) -> dict[str, Any]:
@@ -122,10 +114,10 @@ def _anthropic_body(model_id: str, messages: list[Message], s: BodySettings) -> 
 
 def _openai_body(model_id: str, messages: list[Message], s: BodySettings) -> dict[str, Any]:
     body: dict[str, Any] = {"model": model_id, "messages": [{"role": r, "content": t} for r, t in messages]}
-    reasoning = bool(_OPENAI_REASONING.match(model_id))
-    body["max_completion_tokens" if reasoning else "max_tokens"] = s.max_tokens
-    if not reasoning:
-        body.update({k: v for k, v in (("temperature", s.temperature), ("top_p", s.top_p)) if v is not None})
+    body["max_completion_tokens" if openai_reasoning(model_id) else "max_tokens"] = s.max_tokens
+    unsent = unsent_settings("openai", model_id)
+    body.update({k: v for k, v in (("temperature", s.temperature), ("top_p", s.top_p)) if v is not None
+                 and k not in unsent})
     if s.stop:
         body["stop"] = list(s.stop)
     if s.seed is not None:

@@ -4,15 +4,16 @@ harness makes no request itself: `client_fn(route, messages) -> response` is the
 call (its client, keys, retries, timeouts). The text, the token usage and the log-probabilities are
 read from the response as the Anthropic and OpenAI SDKs shape it (objects, or their JSON as dicts;
 LiteLLM's responses are OpenAI-shaped), so a caller can cost a call from the route's prices without
-harness's price library. Standard library only: loading a routing table stays cheap.
+harness's price library. No pandas and no SDK: loading a routing table stays cheap.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from ..checks import answer_probability
 
 # `client_fn(route, messages)`: `route` is the step being called (a plain Route, with its model and
 # settings), `messages` the chat messages in OpenAI's shape (system first, when there is one).
@@ -102,15 +103,14 @@ def read_usage(response: Any) -> TokenUsage | None:
 
 
 def read_confidence(response: Any) -> float | None:
-    """The answer's own probability: exp of the sum of its tokens' log-probabilities (OpenAI's `logprobs`,
-    requested with logprobs=True). None when the response has none (Anthropic returns none)."""
+    """The answer's own probability from its tokens' log-probabilities (OpenAI's `logprobs`, requested with
+    logprobs=True), by the rule the eval's `confidence` column used (harness.checks.answer_probability).
+    None when the response has none (Anthropic returns none)."""
     choices = None if isinstance(response, str) else _get(response, "choices")
     if not choices:
         return None
-    tokens = _get(_get(choices[0], "logprobs"), "content")
-    if not tokens:
-        return None
-    return math.exp(sum(float(_get(t, "logprob")) for t in tokens))
+    tokens = _get(_get(choices[0], "logprobs"), "content") or []
+    return answer_probability([_get(t, "logprob") for t in tokens])
 
 
 def given_messages(route: Any, given: Any) -> list[dict[str, str]]:

@@ -6,11 +6,11 @@ value, not something one request handler can change for the next request.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, model_serializer
 
+from ..candidates import openai_reasoning, unsent_settings
 from ._call import CallResult, ClientFn, call_once, given_messages
 from ._prompt import PromptSpec, Record, Strict, prompt_turns
 
@@ -111,11 +111,8 @@ class Route(Strict):
         """
         self._single()
         c = self.config
-        # No temperature or top_p: anthropic >= 2.0 (API version 2026-10-21) rejects both on every model,
-        # and the eval never sent them either (batch.dropped_settings, inspect-ai), so the route serves
-        # what was evaluated.
-        kw = _set({"model": self.api_model, "max_tokens": c.max_tokens or default_max_tokens,
-                   "stop_sequences": c.stop_seqs})
+        kw = self._sendable({"model": self.api_model, "max_tokens": c.max_tokens or default_max_tokens,
+                             "temperature": c.temperature, "top_p": c.top_p, "stop_sequences": c.stop_seqs})
         if record is not None:
             system, turns = self._turns(record)
             kw.update(_set({"system": system}), messages=turns)
@@ -126,16 +123,15 @@ class Route(Strict):
 
         With a `record`, `messages=` is included (`messages(record)`: the system prompt is the first
         message). Like inspect-ai, reasoning models (o1, o3, gpt-5, ...) get `max_completion_tokens`
-        instead of `max_tokens` and no `temperature`, which those models reject.
+        instead of `max_tokens` and no `temperature` or `top_p`, which those models reject.
         """
         self._single()
         c = self.config
         kw = {"model": self.api_model, "max_tokens": c.max_tokens, "temperature": c.temperature, "top_p": c.top_p,
               "stop": c.stop_seqs, "seed": c.seed, **self._logprobs()}
-        if _openai_reasoning(self.api_model):
+        if openai_reasoning(self.api_model):
             kw["max_completion_tokens"] = kw.pop("max_tokens")
-            kw.pop("temperature")
-        return self._with_messages(_set(kw), record)
+        return self._with_messages(self._sendable(kw), record)
 
     def generic_kwargs(self, record: Record | None = None) -> dict[str, Any]:
         """OpenAI-style keys for any OpenAI-compatible server (llama.cpp, vLLM); only set keys (and `messages=`)."""
@@ -162,6 +158,11 @@ class Route(Strict):
         rest = [dict(m) for m in messages if m.get("role") != "system"]
         return {**self.anthropic_kwargs(), **({"system": "\n\n".join(system)} if system else {}), "messages": rest}
 
+    def _sendable(self, kw: dict[str, Any]) -> dict[str, Any]:
+        # What the eval sent (candidates.unsent_settings, as batch builds its bodies): a route serves that.
+        unsent = unsent_settings(self.provider, self.api_model)
+        return _set({k: v for k, v in kw.items() if k not in unsent})
+
     def _logprobs(self) -> dict[str, Any]:
         # Anthropic's Messages API returns no log-probabilities; OpenAI-compatible ones do when asked.
         return {"logprobs": True} if self.config.logprobs and self.provider != "anthropic" else {}
@@ -175,9 +176,3 @@ def _set(kw: dict[str, Any]) -> dict[str, Any]:
     # Fresh lists: a caller appending to its stop list must not change the shared route.
     return {k: list(v) if isinstance(v, list) else v for k, v in kw.items() if v is not None}
 
-
-def _openai_reasoning(name: str) -> bool:
-    # Mirrors inspect-ai's needs_max_completion_tokens: o-series, and gpt-5 or later.
-    name = name.lower()
-    gpt = re.match(r"gpt-(\d+)", name)
-    return bool(re.match(r"o\d+", name)) or (gpt is not None and int(gpt.group(1)) >= 5)
