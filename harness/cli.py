@@ -164,7 +164,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--redact", action="store_true", help="mask e-mail addresses and phone numbers in the texts "
                      "(docs/traffic.md says what it does not catch)")
     imp.add_argument("--scorer", action="append", type=_key_value, metavar="FEATURE=SCORER",
-                     help="score a feature with this scorer instead of the one its answers suggest")
+                     help="score a feature with this scorer instead of the one its answers suggest (judge: the "
+                     "pairwise judge that open-ended features get)")
+    imp.add_argument("--judge", metavar="MODEL", help="the judge of open-ended features, e.g. openai/gpt-4o "
+                     "(default: each feature's logged model)")
     imp.set_defaults(func=_cmd_traffic_import)
     return p
 
@@ -399,7 +402,7 @@ def _cmd_traffic_import(args: argparse.Namespace) -> int:
     options = ImportOptions(out=args.out, format=args.format, feature_key=args.feature_key,
                             cluster_key=args.cluster_key, sample=args.sample, seed=args.seed, redact=args.redact,
                             sql=SqlOptions(table=args.sql_table, columns=dict(args.sql_column or [])),
-                            scorers=dict(args.scorer or []))
+                            scorers=dict(args.scorer or []), judge=args.judge)
     print(summary_text(import_traffic(args.sources, options)))
     return 0
 

@@ -21,7 +21,8 @@ from harness.errors import InputError
 from harness.suite import load_suite
 from harness.testing import FakeProviders, ItemFault, custom_id_in
 from harness import cli
-from harness.traffic import FORMATS, Found, ImportOptions, answer_kind, import_traffic, redact, strip_text
+from harness.traffic import (DEFAULT_RUBRIC, FORMATS, Found, ImportOptions, answer_kind, import_traffic, redact,
+                             strip_text)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_openai_pairs_become_a_suite_the_loader_accepts(logs, tmp_path, capsys):
     assert text.startswith("# yaml-language-server: $schema=suite.schema.json\n")
     assert (out / "suite.schema.json").is_file()  # no schema above out/: a copy beside the suite
     suite = load_suite(out / "traffic.yaml")
-    (task,) = suite.tasks  # summarize is open-ended: no task until judge scorers exist
+    task, judged = suite.tasks
     assert task.name == "route" and task.scorer == "exact" and task.target_field == "reference_answer"
     assert task.variants[None].system == ROUTE_SYSTEM and task.variants[None].template == "{{input}}"
     (ref,) = task.candidates
@@ -74,22 +75,37 @@ def test_openai_pairs_become_a_suite_the_loader_accepts(logs, tmp_path, capsys):
     assert task.traffic_per_month == pytest.approx(23 / (22 + 23 / 24) * 365.25 / 12, abs=1)
     assert task.cluster_field == "cluster" and len({r["cluster"] for r in task.records}) == 12  # pairs share one
     assert "Input tokens: median 30, p90 30. Output tokens: median 1, p90 1." in task.description
-    assert "TODO(judge scorers)" in text and "\n# - name: summarize\n" in text
-    # uncommented and given a scorer, the open-ended task is a task like the others
-    head, pending = text.split("\n# - name: summarize\n")
-    task = "- name: summarize\n" + "".join(line[2:] + "\n" for line in pending.splitlines())
-    (out / "now.yaml").write_text(head + "\n" + task + "  scorer: f1\n  target: reference_answer\n")
-    assert [t.name for t in load_suite(out / "now.yaml").tasks] == ["route", "summarize"]
+    # summarize is open-ended: a pairwise judge (by default its logged model) against the logged answer
+    assert judged.name == "summarize" and judged.scorer == "judge" and judged.target_field == "reference_answer"
+    assert judged.scorer_options == {"mode": "pairwise", "model": "openai/gpt-4o", "rubric": DEFAULT_RUBRIC}
+    assert [c.label() for c in judged.candidates] == [judged.criteria.reference] == ["gpt-4o"]
+    assert "judged pairwise by openai/gpt-4o against the logged answer" in judged.description
+    assert "TODO" not in text
     summary = records(out, "summarize")
     assert len(summary) == 10 and summary[0]["reference_answer"].startswith("The customer writes about")
     side = json.loads((out / "traffic.json").read_text())
-    assert side["features"]["summarize"]["task"] is None
+    assert side["features"]["summarize"]["task"] == "summarize" and side["features"]["summarize"]["scorer"] == "judge"
+    assert side["features"]["summarize"]["judge"]["model"] == "openai/gpt-4o"
     assert side["features"]["summarize"]["reference"]["model"] == "openai/gpt-4o"
     assert side["features"]["route"]["input_tokens"] == {"n": 24, "median": 30, "p90": 30, "mean": 30}
-    (out / "now.yaml").unlink()
     assert main(["validate", str(out / "traffic.yaml")]) == 0
     printed = capsys.readouterr().out
-    assert "open-ended: needs a judge" in printed and "traffic.yaml: ok (1 tasks, 1 cells)" in printed
+    assert "judge: pairwise, openai/gpt-4o" in printed and "traffic.yaml: ok (2 tasks, 2 cells)" in printed
+    assert "judged by its logged model openai/gpt-4o" in printed and "pass --judge MODEL for another" in printed
+
+
+def test_judge_names_the_judge_of_open_ended_features_and_scorer_judge_forces_one(logs, tmp_path, capsys):
+    log = write_jsonl(tmp_path / "calls.jsonl", logs["openai"])
+    out = tmp_path / "t"
+    assert run(str(log), "--out", str(out), "--judge", "anthropic/claude-sonnet-4-5", "--scorer", "route=judge") == 0
+    assert "judged by its logged model" not in capsys.readouterr().out
+    route, summarize = load_suite(out / "t.yaml").tasks
+    for task in (route, summarize):
+        assert task.scorer == "judge" and task.scorer_options["model"] == "anthropic/claude-sonnet-4-5"
+        assert task.scorer_options["mode"] == "pairwise" and task.target_field == "reference_answer"
+    assert json.loads((out / "traffic.json").read_text())["options"]["judge"] == "anthropic/claude-sonnet-4-5"
+    assert run(str(log), "--out", str(out), "--judge", "gemini/pro") == 2
+    assert "--judge 'gemini/pro': a judge is a local, OpenAI or Anthropic model" in capsys.readouterr().err
 
 
 def test_in_a_project_the_suite_points_to_its_schema(logs, tmp_path, monkeypatch):
@@ -107,7 +123,8 @@ def test_anthropic_pairs_carry_the_cache_and_the_whole_input(logs, tmp_path):
     log = write_jsonl(tmp_path / "calls.jsonl", logs["anthropic"])
     out = tmp_path / "traffic"
     assert run(str(log), "--out", str(out)) == 0
-    (task,) = load_suite(out / "traffic.yaml").tasks
+    task, judged = load_suite(out / "traffic.yaml").tasks
+    assert judged.scorer_options["model"] == "anthropic/claude-sonnet-4-5"  # the logged model judges by default
     (ref,) = task.candidates
     assert ref.model == "anthropic/claude-3-5-haiku-20241022" and ref.cache_prompt and ref.stop == ["\n"]
     side = json.loads((out / "traffic.json").read_text())["features"]["route"]
@@ -305,12 +322,12 @@ def test_redact_masks_contact_data_in_what_is_written(logs, tmp_path):
     assert "Mail me at [EMAIL] or call [PHONE], billing" in records(tmp_path / "masked", "route")[0]["input"]
 
 
-def test_every_feature_open_ended_writes_datasets_and_says_why_there_is_no_suite(logs, tmp_path, capsys):
+def test_every_feature_open_ended_is_a_suite_of_judged_tasks(logs, tmp_path, capsys):
     log = write_jsonl(tmp_path / "calls.jsonl", [x for x in logs["openai"] if x["metadata"]["feature"] == "summarize"])
     out = tmp_path / "t"
     assert run(str(log), "--out", str(out)) == 0
-    assert "no suite written: every feature is open-ended" in capsys.readouterr().out
-    assert not (out / "t.yaml").exists() and len(records(out, "summarize")) == 10
+    (task,) = load_suite(out / "t.yaml").tasks
+    assert task.scorer == "judge" and len(task.records) == 10 and len(records(out, "summarize")) == 10
 
 
 def test_multi_turn_and_varying_system_prompts(logs, tmp_path):
@@ -402,8 +419,11 @@ def test_the_imported_suite_runs_against_the_fake_and_the_reference_reproduces_i
     out = tmp_path / "traffic"
     assert run(str(log), "--out", str(out)) == 0
     assert main(["run", str(out / "traffic.yaml"), "--reports", str(tmp_path / "r"), "--display", "none"]) == 0
-    results = pd.read_parquet(tmp_path / "r" / "results.parquet")
+    every = pd.read_parquet(tmp_path / "r" / "results.parquet")
+    results = every[every["task"] == "route"]
     assert len(results) == 24 and (results["score"] == 1).all() and results["cluster"].nunique() == 12
+    judged = every[every["task"] == "summarize"]  # the reference of a pairwise judge: 0.5, no judge call
+    assert len(judged) == 10 and (judged["score"] == 0.5).all() and (judged["judge_verdict"] == "reference").all()
     routing = json.loads((tmp_path / "r" / "routing.json").read_text())
     assert routing["routes"]["route"]["model"] == "openai/gpt-4o-mini"
 

@@ -10,7 +10,7 @@ the field mapping, what is stripped (credentials, always) and masked (--redact),
 """
 
 from ._call import Call, Issue, Settings
-from ._import import ImportOptions, ImportSummary, import_traffic, problems_of
+from ._import import DEFAULT_RUBRIC, ImportOptions, ImportSummary, import_traffic, problems_of
 from ._measure import Spread, Volume, answer_kind
 from ._prepare import Feature
 from ._secrets import Found, redact, strip_text
@@ -18,6 +18,6 @@ from ._sources import FORMATS
 from ._sql import COLUMN_KEYS, SqlOptions
 from ._summary import summary_text
 
-__all__ = ["COLUMN_KEYS", "FORMATS", "Call", "Feature", "Found", "ImportOptions", "ImportSummary", "Issue", "Settings",
+__all__ = ["COLUMN_KEYS", "DEFAULT_RUBRIC", "FORMATS", "Call", "Feature", "Found", "ImportOptions", "ImportSummary", "Issue", "Settings",
            "SqlOptions", "Spread", "Volume", "answer_kind", "import_traffic", "problems_of", "redact", "strip_text",
            "summary_text"]

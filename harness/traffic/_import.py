@@ -22,6 +22,11 @@ from ._sql import NOTE, SqlOptions
 from ._write import dataset_path, write_datasets, write_suite, write_summary
 
 SUMMARY_SCHEMA = "harness.traffic/v1"
+JUDGE_PROVIDERS = ("openai", "anthropic", "local")
+# What an open-ended feature's judge is told to value when the import writes it: generic on purpose (the
+# import cannot know what the feature is for), and written into the suite so that it is read and edited.
+DEFAULT_RUBRIC = ("Prefer the answer that serves the request better: correct, complete, and no longer than it "
+                  "needs to be. Do not prefer an answer for its length or its style alone.")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class ImportOptions:
     redact: bool = False
     sql: SqlOptions = SqlOptions()
     scorers: dict[str, str] = field(default_factory=dict)  # feature -> scorer, instead of the inferred one
+    judge: str | None = None  # the judge of open-ended features; None: each feature's logged (reference) model
 
     @property
     def suite_name(self) -> str:
@@ -47,7 +53,7 @@ class ImportOptions:
 class ImportSummary:
     """What an import wrote, what it measured and everything it skipped."""
 
-    suite: Path | None  # None when every feature is open-ended: no task can be written yet
+    suite: Path
     summary: Path
     features: list[Feature]
     problems: list[Problem]
@@ -67,7 +73,7 @@ def import_traffic(sources: list[str | Path], options: ImportOptions) -> ImportS
         f = prepare(name, calls, names[name], sample=options.sample, seed=options.seed, do_redact=options.redact,
                     scorer=options.scorers.get(name))
         if f.records:
-            features.append(f)
+            features.append(_with_judge(f, options.judge) if f.scorer in (None, "judge") else f)
         else:
             empty.append(Problem(f"feature {name!r}", f"all {f.calls} calls are near-empty: no task",
                                  hint="a call needs a user message and an answer with words in them"))
@@ -80,9 +86,6 @@ def import_traffic(sources: list[str | Path], options: ImportOptions) -> ImportS
     out = options.out
     write_datasets(out, features)
     suite = write_suite(out, options.suite_name, options.seed, features)
-    if suite is None:
-        notes.append("no suite written: every feature is open-ended and needs a judge scorer, which harness does "
-                     "not have yet; the datasets are written (give a feature a mechanical scorer with --scorer)")
     counts = _counts(read.calls, read.issues)
     summary = write_summary(out, _summary_json(options, read.kinds, features, problems, counts, suite))
     return ImportSummary(suite, summary, features, problems, counts, read.kinds, notes)
@@ -97,13 +100,30 @@ def _check(options: ImportOptions) -> None:
     if options.sample is not None and options.sample < 1:
         problems.append(Problem("", "--sample must be at least 1"))
     for feature, scorer in options.scorers.items():
-        if scorer not in SCORERS or SCORERS[scorer].judged:
-            what = "a judge needs its model and rubric in the suite (`scorer: {type: judge, ...}`), not" \
-                if scorer in SCORERS else "unknown"
-            problems.append(Problem("", f"{what} scorer {scorer!r} for feature {feature!r}",
-                                    hint=f"use one of {', '.join(k for k, s in SCORERS.items() if not s.judged)}"))
+        if scorer not in SCORERS:
+            problems.append(Problem("", f"unknown scorer {scorer!r} for feature {feature!r}",
+                                    hint=f"use one of {', '.join(SCORERS)}"))
+    if options.judge is not None:
+        provider, _, name = options.judge.partition("/")
+        if provider not in JUDGE_PROVIDERS or not name:
+            problems.append(Problem("", f"--judge {options.judge!r}: a judge is a local, OpenAI or Anthropic model",
+                                    hint="write e.g. --judge openai/gpt-4o or --judge anthropic/claude-sonnet-4-5"))
     if problems:
         raise InputError(problems, title="invalid import options")
+
+
+def _with_judge(f: Feature, judge: str | None) -> Feature:
+    """An open-ended feature (or one given `--scorer FEATURE=judge`) scored by a pairwise judge against its logged
+    answer: the judge is --judge, else the model that answers the feature in production (docs/traffic.md)."""
+    model = judge or f.candidates[0]["model"]
+    f.scorer = "judge"
+    f.judge = {"type": "judge", "mode": "pairwise", "model": model, "rubric": DEFAULT_RUBRIC}
+    if f.scorer_why == "--scorer":
+        f.scorer_why = "--scorer judge"
+    if judge is None:
+        f.notes.append(f"judged by its logged model {model} (pairwise, against the logged answer): a model judging "
+                       "its own answers may favour them; pass --judge MODEL for another")
+    return f
 
 
 def problems_of(issues: list[Issue]) -> list[Problem]:
@@ -128,12 +148,16 @@ def _counts(calls: list[Any], issues: list[Issue]) -> dict[str, int]:
 
 
 def _price_note(f: Feature) -> list[str]:
-    model = f.candidates[0]["model"]
-    try:
-        lookup_price(model)
-    except PriceNotFound:
-        return [f"no price known for {model}: add it under the suite's `prices:` (USD per million tokens)"]
-    return []
+    models = [f.candidates[0]["model"]] + ([f.judge["model"]] if f.judge else [])
+    notes = []
+    for model in dict.fromkeys(models):
+        if model.startswith("local/"):
+            continue
+        try:
+            lookup_price(model)
+        except PriceNotFound:
+            notes.append(f"no price known for {model}: add it under the suite's `prices:` (USD per million tokens)")
+    return notes
 
 
 def _summary_json(options: ImportOptions, kinds: dict[str, dict[str, int]], features: list[Feature],
@@ -142,7 +166,8 @@ def _summary_json(options: ImportOptions, kinds: dict[str, dict[str, int]], feat
         "schema": SUMMARY_SCHEMA,
         "suite": suite.name if suite else None,
         "options": {"format": options.format, "feature_key": options.feature_key, "cluster_key": options.cluster_key,
-                    "sample": options.sample, "seed": options.seed, "redact": options.redact},
+                    "sample": options.sample, "seed": options.seed, "redact": options.redact,
+                    "judge": options.judge},
         "sources": kinds,
         "counts": counts,
         "features": {f.name: _feature_json(f) for f in features},
@@ -153,9 +178,9 @@ def _summary_json(options: ImportOptions, kinds: dict[str, dict[str, int]], feat
 def _feature_json(f: Feature) -> dict[str, Any]:
     v = f.volume
     return {
-        "task": f.task if f.scorer else None, "dataset": dataset_path(f), "calls": f.calls,
+        "task": f.task, "dataset": dataset_path(f), "calls": f.calls,
         "samples": len(f.records), "distinct": f.distinct, "duplicates": f.duplicates, "near_empty": f.near_empty,
-        "scorer": f.scorer, "scorer_why": f.scorer_why, "reference": f.candidates[0], "models": f.models,
+        "scorer": f.scorer, "scorer_why": f.scorer_why, "judge": f.judge, "reference": f.candidates[0], "models": f.models,
         "traffic_per_month": v.per_month if v else None,
         "observed": {"first": v.first.isoformat(), "last": v.last.isoformat(), "days": round(v.days, 3),
                      "timed_calls": v.timed} if v else None,

@@ -37,7 +37,7 @@ class Feature:
     near_empty: int
     system: str | None  # the task's `system:`: the feature's one system prompt, or {{system}}
     candidates: list[dict[str, Any]]  # suite candidates, the reference first
-    scorer: str | None  # None: open-ended, no mechanical scorer
+    scorer: str | None  # None: open-ended, no mechanical scorer (the import gives it a judge: "judge")
     scorer_why: str
     volume: Volume | None
     input_tokens: Spread | None
@@ -46,6 +46,7 @@ class Feature:
     models: dict[str, int]
     clustered: bool
     notes: list[str] = field(default_factory=list)
+    judge: dict[str, Any] | None = None  # the suite's `scorer:` mapping when the scorer is a judge
 
     @property
     def reference(self) -> str:

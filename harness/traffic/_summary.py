@@ -16,7 +16,7 @@ def summary_text(s: ImportSummary) -> str:
     rows = [[f.name, str(f.calls), str(len(f.records)), str(f.duplicates), str(f.near_empty),
              "-" if not f.volume or f.volume.per_month is None else f"{f.volume.per_month:,}",
              _spread(f.input_tokens), _spread(f.output_tokens), f.candidates[0]["model"],
-             f.scorer or "open-ended: needs a judge (no task yet)"] for f in s.features]
+             f"judge: pairwise, {f.judge['model']}" if f.judge else str(f.scorer)] for f in s.features]
     lines += ["", table(["feature", "calls", "samples", "duplicates", "near-empty", "per month", "input p50/p90",
                          "output p50/p90", "reference", "scorer"], rows, right=[1, 2, 3, 4, 5])]
     if s.problems:
@@ -25,8 +25,7 @@ def summary_text(s: ImportSummary) -> str:
     if notes:
         lines += ["", "notes:"] + [f"  - {printable(n)}" for n in notes]
     lines.append("")
-    if s.suite:
-        lines.append(f"suite -> {s.suite}  (check it: harness validate {s.suite})")
+    lines.append(f"suite -> {s.suite}  (check it: harness validate {s.suite})")
     lines.append(f"summary -> {s.summary}")
     return "\n".join(lines)
 

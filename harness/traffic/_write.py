@@ -2,8 +2,7 @@
 
 The suite is checked with harness's own loader before the import returns, so what `harness
 traffic import` writes is always what `harness validate` accepts. Open-ended features (no
-mechanical answer key) get their dataset but no task yet: a suite task needs a scorer, and the
-judge scorers that will score them are not built; the suite carries them as a commented block.
+mechanical answer key) get a pairwise judge scorer against their logged answer (docs/traffic.md).
 """
 
 from __future__ import annotations
@@ -24,14 +23,9 @@ _HEADER = """\
 # yaml-language-server: $schema={schema}
 # Written by `harness traffic import` from logged production calls: one task per feature, the model
 # and settings that answer it in production as the reference candidate, the logged answer as the
-# reference answer. Add the candidates to compare under each task's `candidates:`.
+# reference answer. Add the candidates to compare under each task's `candidates:`. Open-ended
+# features are scored by a pairwise judge: read its `rubric:` and make it say what the feature is for.
 # Counts, token distributions and every skipped line: traffic.json.
-"""
-_PENDING = """
-# TODO(judge scorers): the features below have open-ended answers, which no mechanical scorer can
-# grade. Their datasets are written (`reference_answer` holds the logged answer) and they become tasks
-# once the suite format has a judge scorer. To run one now, uncomment it and give it a mechanical
-# `scorer:` with `target: reference_answer` (f1, for instance), knowing it grades word overlap only.
 """
 
 
@@ -64,18 +58,11 @@ def write_datasets(out: Path, features: list[Feature]) -> None:
         write_atomic(out / dataset_path(f), lines)
 
 
-def write_suite(out: Path, name: str, seed: int, features: list[Feature]) -> Path | None:
-    """The suite file (None when no feature has a mechanical scorer), checked by the suite loader."""
-    tasks = [task_fields(f) for f in features if f.scorer]
-    pending = [f for f in features if not f.scorer]
-    if not tasks:
-        return None
+def write_suite(out: Path, name: str, seed: int, features: list[Feature]) -> Path:
+    """The suite file, one task per feature, checked by the suite loader."""
+    tasks = [task_fields(f) for f in features]
     head = {"suite": name, "description": f"Logged production traffic, {len(features)} feature(s)", "seed": seed}
     text = _HEADER.format(schema=_schema_ref(out)) + _dump(head) + "\n" + _dump({"tasks": tasks})
-    if pending:
-        commented = _dump([task_fields(f) for f in pending])
-        # "# " only: uncommented, a task lines up with the `tasks:` list above it
-        text += _PENDING + "".join(f"# {line}\n" for line in commented.splitlines())
     path = write_atomic(out / f"{name}.yaml", text)
     load_suite(path)  # raises InputError if harness would refuse what it wrote
     return path
@@ -86,9 +73,8 @@ def task_fields(f: Feature) -> dict[str, Any]:
     if f.system:
         task["system"] = f.system
     task["prompt"] = "{{input}}"
-    if f.scorer:
-        task["target"] = "reference_answer"
-        task["scorer"] = f.scorer
+    task["target"] = "reference_answer"
+    task["scorer"] = f.judge or f.scorer
     if f.clustered:
         task["cluster"] = "cluster"
     if f.volume and f.volume.per_month is not None:
@@ -109,7 +95,7 @@ def describe(f: Feature) -> str:
     for label, s in (("Input", f.input_tokens), ("Output", f.output_tokens)):
         if s:
             text += f" {label} tokens: median {s.median:g}, p90 {s.p90:g}."
-    kind = f"scored {f.scorer}" if f.scorer else "needs a judge"
+    kind = f"judged pairwise by {f.judge['model']} against the logged answer" if f.judge else f"scored {f.scorer}"
     return text + f" Answers: {f.scorer_why} ({kind})."
 
 
