@@ -65,6 +65,7 @@ def _classifier(suite: str, train: bool = True) -> str:
     return suite.replace("    dataset: data.csv\n", "    dataset: data.csv\n    train: train.csv\n") if train else suite
 
 
+_JUDGE_LABELLED = "scorer: {type: judge, mode: pairwise, model: openai/gpt-4o, human_label: human}"
 VALIDATE = ["validate", "suite.yaml"]
 SELECT = ["select", "--results", "r.csv", "--reference", "big", "--out", "o.json"]
 LOG_TASK = """
@@ -163,6 +164,9 @@ CASES: dict[str, Case] = {
     "undefined-prompt-variant": Case(VALIDATE, edit=lambda s: s.replace("max_tokens: 4}", "max_tokens: 4, prompt: nope}")),
     "bad-sequential": Case(VALIDATE, edit=lambda s: s.replace("suite: demo", "suite: demo\nsequential: maybe")),
     "bad-inspect-task-ref": Case(VALIDATE, edit=lambda s: s.replace("    dataset: data.csv\n", "    task: tasks.py\n")),
+    "judge-human-label-missing": Case(VALIDATE, edit=lambda s: s.replace("scorer: exact", _JUDGE_LABELLED)),
+    "judge-human-label-not-allowed": Case(VALIDATE, edit=lambda s: s.replace("scorer: exact", _JUDGE_LABELLED),
+                                          files=_csv("id,text,target,human\n1,hello,hi,maybe\n2,bye,ciao,better\n")),
     "suites-in-two-files-share-a-task": Case(["validate", "suite.yaml", "copy.yaml"], files={"copy.yaml": SUITE}),
     # --- datasets
     "dataset-missing": Case(VALIDATE, edit=lambda s: s.replace("data.csv", "nosuch.csv")),

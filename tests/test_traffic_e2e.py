@@ -129,6 +129,8 @@ def test_logged_traffic_to_a_routing_table_whose_open_ended_decision_follows_the
     assert summarize["cost_per_call_usd"] == pytest.approx(chosen["prod_cost_usd"].mean())
     assert summarize["cost_per_call_usd"] < (chosen["prod_cost_usd"] + chosen["judge_cost_usd"]).mean()
 
+    assert consistency in (reports / "index.html").read_text()  # the report shows the judge's quality too
+
     # a rerun sends nothing: every answer and every verdict comes from the journal
     sent = sum(fake.counters.endpoints.values())
     assert harness("run", str(suite), "--reports", str(reports), "--display", "none") == 0

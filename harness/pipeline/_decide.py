@@ -67,6 +67,8 @@ def decide(df: pd.DataFrame, suites: list[Suite], overrides: Overrides | None = 
     source = source or {}
     decisions = select(df, criteria, traffic, source=source.get("results", "results"),
                        skip_without_criteria=overrides is None, compounds=_compounds(df, suites, o))
+    for d in decisions:  # a judge people disagree with: said beside the decision it made
+        d.notes.extend(results.agreement_warnings(df, d.task))
     skipped = sorted(set(df["task"]) - {d.task for d in decisions})
     notes, table = [], None
     if decisions and not any(d.chosen for d in decisions):

@@ -138,7 +138,7 @@ def _in_rounds(suites: list[Suite], plan: RunPlan, reports: Path, options: SendO
 def finish(suites: list[Suite], outcome: RunOutcome, reports: Path, say: Say = print,
            prompts: routing.PromptMode = "text") -> Completed:
     """Everything after the answers are in: results table, decisions, routing table (its prompts: `prompts`), report."""
-    df = results.from_run(outcome)
+    df = results.with_human_labels(results.from_run(outcome), [t for s in suites for t in s.tasks])
     parquet, csv = results.save(df, reports)
     say(format_table(per_candidate(df)))
     judged = results.judge_notes(df)

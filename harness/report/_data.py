@@ -22,7 +22,7 @@ from ..candidates import CLASSIFIER_PROVIDER
 from ..criteria import Criteria
 from ..compound import parse_spec
 from ..errors import InputError
-from ..results import per_sample
+from ..results import judge_notes, per_sample
 from ..select import SequentialSummary
 from ..stats import mean_interval
 from ._compound import CompoundView, compound_views, config_text
@@ -274,8 +274,8 @@ def _decided_view(g: pd.DataFrame, name: str, criteria: Criteria, traffic: float
     view = TaskView(name=name, suite=d.suite, decided=True, summary=d.summary, chosen=d.chosen, reference=ref,
                     min_score=d.criteria.min_score, max_drop=d.criteria.max_drop, alpha=d.criteria.alpha, n=d.n,
                     traffic=traffic, monthly_before=_finite(before), monthly_after=_finite(d.monthly(d.chosen)),
-                    eval_spend=_spend(g), candidates=rows, notes=list(d.notes), sequential=d.sequential,
-                    compounds=boxes)
+                    eval_spend=_spend(g), candidates=rows, notes=list(d.notes) + judge_notes(g),  # the judge's quality
+                    sequential=d.sequential, compounds=boxes)
     chosen = view.row(d.chosen)
     if chosen is not None and (chosen.model or "").startswith(CLASSIFIER_PROVIDER + "/"):
         view.notes.insert(0, f"the cheapest option that passes is not an LLM: {chosen.candidate} is a text "

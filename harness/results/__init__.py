@@ -11,11 +11,12 @@ first-class input to selection, and are checked as strictly as a suite file.
 """
 
 from ._files import load, save, validate
-from ._judged import judge_notes
+from ._judged import agreement_warnings, judge_agreements, judge_notes, with_human_labels
 from ._inspect_logs import GRADES, from_inspect_logs
 from ._promptfoo import PROMPTFOO_VERSION, from_promptfoo
 from ._samples import per_sample
 from ._table import COLUMNS, COST_COLUMNS, REQUIRED, TEXT_COLUMNS, from_run
 
-__all__ = ["COLUMNS", "COST_COLUMNS", "GRADES", "PROMPTFOO_VERSION", "REQUIRED", "TEXT_COLUMNS", "from_inspect_logs",
-           "from_promptfoo", "from_run", "judge_notes", "load", "per_sample", "save", "validate"]
+__all__ = ["COLUMNS", "COST_COLUMNS", "GRADES", "PROMPTFOO_VERSION", "REQUIRED", "TEXT_COLUMNS", "agreement_warnings",
+           "from_inspect_logs", "from_promptfoo", "from_run", "judge_agreements", "judge_notes", "load", "per_sample",
+           "save", "validate", "with_human_labels"]

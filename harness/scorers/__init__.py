@@ -13,12 +13,14 @@ from ._json_fields import first_json_object, json_fields
 from ._normalize import normalize
 from ._numeric import extract_numbers, numeric
 from ._judge import judge_calls, parse_choice, parse_grade, parse_scale, reference_text, rubric_score, verdict_of
+from ._labels import PAIRWISE_LABELS, LabelError, is_unlabelled, judged_candidates, labels_of, read_label
 from ._pairwise import REFERENCE_SCORE, Verdict, consistent, pairwise_score
 from ._regex import regex
 from ._registry import SCORERS, JudgeOptions, score_text
 
 __all__ = [
-    "REFERENCE_SCORE", "SCORERS", "JudgeOptions", "Verdict", "consistent", "exact", "extract_numbers", "f1", "first_json_object",
+    "PAIRWISE_LABELS", "REFERENCE_SCORE", "SCORERS", "JudgeOptions", "LabelError", "Verdict", "is_unlabelled",
+    "judged_candidates", "labels_of", "read_label", "consistent", "exact", "extract_numbers", "f1", "first_json_object",
     "harness_scorer", "includes", "json_fields", "judge_calls", "judge_scorer", "normalize", "numeric", "pairwise_score",
     "parse_choice", "parse_grade", "parse_scale", "reference_text", "regex", "rubric_score", "score_text", "verdict_of",
 ]

@@ -68,6 +68,9 @@ class JudgeOptions(_Options):
     reference: str | None = Field(None, description="pairwise mode: the record field of the reference answer "
                                                     "(default: the task's `target` field)")
     max_tokens: int = Field(256, ge=1, description="the judge's max_tokens per call")
+    human_label: str | None = Field(None, description="a record field with people's labels of the answers, to "
+                                    "measure the judge's agreement with them: pairwise better/same/worse, rubric "
+                                    "grades; one label, or {candidate id: label} (docs/judge.md)")
 
     @field_validator("scale")
     @classmethod

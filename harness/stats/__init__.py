@@ -25,12 +25,17 @@ The calibration (false-pass rate at a true difference of exactly -max_drop) is
 checked by `benchmarks/calibration.py` and `tests/test_stats.py` with the
 generators in `harness.stats.simulate`.
 
+A judge's agreement with human labels: `verdict_agreement` (Cohen's kappa) and `grade_agreement`
+(Spearman's rho) return an `Agreement` (docs/judge.md).
+
 Sequential (anytime-valid) tests for stopping evals early: `confidence_sequence`,
 `SequentialTest`, `sequential_decisions` (betting confidence sequences of
 Waudby-Smith & Ramdas 2023), `pass_probability` (futility: drop a candidate that
 can no longer realistically pass); docs/sequential.md.
 """
 
+from harness.stats._agreement import (KAPPA_THRESHOLD, MIN_LABELS, SPEARMAN_THRESHOLD, Agreement, grade_agreement,
+                                      verdict_agreement)
 from harness.stats._location import clustered_se
 from harness.stats._mean import mean_interval, min_score_test
 from harness.stats._multiplicity import fixed_sequence, holm
@@ -52,6 +57,12 @@ from harness.stats._sequential import (
 )
 
 __all__ = [
+    "KAPPA_THRESHOLD",
+    "MIN_LABELS",
+    "SPEARMAN_THRESHOLD",
+    "Agreement",
+    "grade_agreement",
+    "verdict_agreement",
     "FUTILITY_BELOW",
     "SEQUENTIAL_HORIZON",
     "anytime_pvalue",

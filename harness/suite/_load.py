@@ -22,6 +22,7 @@ from ..scorers import SCORERS
 from ._datasets import Place, load_records
 from ._endpoints import Endpoints
 from ._format import PromptVariant, SuiteFile, TaskFields
+from ._labels import check_human_labels
 from ._model import Suite, TaskDef, Variant
 from ._problems import Validator
 from ._prompts import PLACEHOLDER
@@ -227,6 +228,7 @@ def _resolve_dataset_task(v: Validator, task: TaskDef, m: dict[str, Any], at: Pa
     task.records = load_records(v, m["dataset"], at + ("dataset",), task.target_field, task.cluster_field,
                                 m.get("encoding"), places)
     _check_judge_fields(v, task, at)
+    check_human_labels(v, task, m["dataset"], at)
     if not m.get("prompt") and not any(p.get("template") for p in m.get("prompts", {}).values()):
         v.add(at + ("prompt",), "missing prompt template", "add `prompt:` with {{field}} placeholders")
         return
