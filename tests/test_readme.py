@@ -1,7 +1,12 @@
 """The README's examples are executed here, so they cannot drift from what harness does."""
 
+import json
+import os
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +94,68 @@ def test_sequential_example_parses(tmp_path):
     path.write_text(path.read_text().replace("sequential: true", "sequential: {round: 0}"))
     with pytest.raises(Exception, match="round"):
         load_suite(path)
+
+
+# --- examples/traffic: the logged-traffic walk-through, run as written -------------------------------------
+
+EXAMPLE = ROOT / "examples" / "traffic"
+
+
+def test_the_readme_points_to_the_traffic_walk_through():
+    section = README[README.index("## From your logged traffic"):]
+    assert "[examples/traffic/README.md](examples/traffic/README.md)" in section
+    assert README.index("## From your logged traffic") > README.index("## Run, decide, route")
+
+
+def test_the_example_log_is_what_its_script_writes():
+    import runpy
+
+    made = runpy.run_path(str(EXAMPLE / "make_calls.py"))["lines"]()
+    assert (EXAMPLE / "calls.jsonl").read_text() == "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in made)
+
+
+def test_the_traffic_walk_through_runs_as_written(tmp_path, monkeypatch, capsys):
+    """Each line of the walk-through's sh block, as a user runs it from the repository's root: the fake server
+    (a real process, on a free port instead of 8765), the exports, `harness` (in-process) and `python`."""
+    page = (EXAMPLE / "README.md").read_text()
+    (walk,) = [b for b in blocks("sh", page) if "harness traffic import" in b]
+    (expected,) = [b for b in blocks("text", page) if "judge order-consistent" in b]
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    for name in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    server, port, printed = None, None, []
+    try:
+        for line in [x.strip() for x in walk.splitlines() if x.strip() and not x.startswith("#")]:
+            if port:
+                line = line.replace("8765", port)
+            argv = shlex.split(line.rstrip("&"))
+            if argv[:3] == ["python", "-m", "harness.testing"]:
+                argv[argv.index("--port") + 1] = "0"
+                server = subprocess.Popen([sys.executable, *argv[1:]], stdout=subprocess.PIPE, text=True)
+                port = server.stdout.readline().rsplit(":", 1)[1].strip()  # "fake providers listening on http://..."
+            elif argv[0] == "export":
+                for pair in argv[1:]:
+                    monkeypatch.setenv(*pair.split("=", 1))
+                monkeypatch.setenv("HARNESS_POLL_SECONDS", "0.05")  # faster than the page's 1 s; nothing else changes
+            elif argv[0] == "harness":
+                assert main(argv[1:]) == 0, line
+                printed.append(capsys.readouterr().out)
+            else:
+                assert argv[0] == "python", line
+                done = subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, env=os.environ)
+                assert done.returncode == 0, done.stderr
+                printed.append(done.stdout)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+    out = "\n".join(printed)
+    squeeze = lambda text: re.sub(r"[ \t]+", " ", text)  # noqa: E731  (tables align with runs of spaces)
+    for shown in expected.strip().splitlines():
+        assert squeeze(shown) in squeeze(out), shown
+    table = json.loads((tmp_path / "traffic-demo" / "reports" / "routing.json").read_text())
+    reply = {v["candidate"]: v for v in table["routes"]["reply"]["verdicts"]}
+    assert reply["gpt-4.1-nano"]["reason"].startswith("proven worse than gpt-4o")
+    assert (tmp_path / "traffic-demo" / "reports" / "index.html").is_file()

@@ -14,13 +14,15 @@ a `Script`. The real `anthropic` / `openai` SDKs and inspect-ai's providers
         ...
         assert fake.counters.each_item_once()
 
-Run it by hand with `python -m harness.testing --port 8765`. See docs/fake-server.md.
+Run it by hand with `python -m harness.testing --port 8765` (`--rules FILE` scripts its answers). See
+docs/fake-server.md.
 """
 
 from ._calls import Call, Item, Usage, last_user_text
 from ._clock import Clock, ManualClock, RealClock
 from ._counters import Counters, Received, body_key
 from ._script import HttpFault, ItemFault, Script, custom_id_in, echo, fixed, from_last_user, replies, text_contains
+from ._rules import Rule, RulesError, load_rules, rules_answer
 from ._server import FakeProviders
 from ._usage import SimulatedUsage, count_tokens
 
@@ -35,6 +37,8 @@ __all__ = [
     "ManualClock",
     "RealClock",
     "Received",
+    "Rule",
+    "RulesError",
     "Script",
     "SimulatedUsage",
     "Usage",
@@ -45,6 +49,8 @@ __all__ = [
     "fixed",
     "from_last_user",
     "last_user_text",
+    "load_rules",
     "replies",
+    "rules_answer",
     "text_contains",
 ]
