@@ -71,6 +71,23 @@ class Journal:
         return Answer(json.loads(row[0]), row[1] or 0, row[2] or 0, row[3] or 0, row[4] or 0, row[5], row[6],
                       bool(row[7]), row[8])
 
+    def final(self, keys: list[str], chunk: int = 900) -> dict[str, Answer | str]:
+        """The final state of each key that has one: its Answer, or its error text ("" when none was recorded).
+        One query per `chunk` keys (SQLite's and PostgreSQL's bound-parameter limits), not one per key."""
+        out: dict[str, Answer | str] = {}
+        for i in range(0, len(keys), chunk):
+            part = keys[i:i + chunk]
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT key, status, response, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
+                    " compute_s, cost_usd, via_batch, latency_s, error FROM requests"
+                    f" WHERE status IN ('answered', 'error') AND key IN ({','.join('?' * len(part))})",
+                    tuple(part)).fetchall()
+            for key, status, *row, error in rows:
+                out[key] = (Answer(json.loads(row[0]), row[1] or 0, row[2] or 0, row[3] or 0, row[4] or 0, row[5],
+                                   row[6], bool(row[7]), row[8]) if status == "answered" else error or "")
+        return out
+
     def mark_sent(self, key: str, provider: str, base_url: str | None, model: str, body: dict[str, Any],
                   batch_id: str | None = None) -> None:
         """Record that the request is leaving now (before it is paid for), counting resends."""

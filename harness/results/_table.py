@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..pricing import DEFAULT_LOCAL_HOURLY_USD, PriceNotFound, Usage, costs_for_call
+from ..pricing import DEFAULT_LOCAL_HOURLY_USD, PriceNotFound, Usage, costs_for_call, lookup_price
 
 if TYPE_CHECKING:  # run and inspect-ai load inspect's whole stack: reading a results file needs neither
     from inspect_ai.log import EvalLog, EvalSample
     from inspect_ai.model import ModelUsage
 
-    from ..run import Cell, RunOutcome
+    from ..run import Cell, Replayed, RunOutcome
 
 COLUMNS = ["suite", "task", "candidate", "model", "config", "sample_id", "epoch", "cluster", "score",
            "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd",
@@ -36,8 +36,67 @@ COST_COLUMNS = ["prod_cost_usd", "cost_usd"]
 
 
 def from_run(outcome: RunOutcome) -> pd.DataFrame:
-    rows = [row for cell in outcome.plan.cells for row in _cell_rows(cell, outcome.logs[cell.key])]
-    return typed(pd.DataFrame(rows, columns=COLUMNS + TEXT_COLUMNS))
+    """The table of a run: cells scored from the journal from their columns, the others from their logs."""
+    if not outcome.replayed:
+        rows = [row for cell in outcome.plan.cells for row in _cell_rows(cell, outcome.logs[cell.key])]
+        return typed(pd.DataFrame(rows, columns=COLUMNS + TEXT_COLUMNS))
+    parts: list[pd.DataFrame] = []
+    for cell in outcome.plan.cells:
+        if cell.key in outcome.replayed:
+            parts.append(_replayed_rows(cell, outcome.replayed[cell.key]))
+        else:
+            parts.append(pd.DataFrame(_cell_rows(cell, outcome.logs[cell.key]), columns=COLUMNS + TEXT_COLUMNS))
+    parts = [p for p in parts if len(p)] or parts[:1]
+    return typed(parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True))
+
+
+def _replayed_rows(cell: Cell, replayed: Replayed) -> pd.DataFrame:
+    """Rows of a cell scored from the journal (run/_journaled.py): its columns, priced as `measures` prices."""
+    c, suite, cols = cell.candidate, cell.suite, replayed.columns
+    n = len(replayed)
+    costs = _Costs(c.model, c.cache_prompt, suite.prices, suite.local_hourly_usd or DEFAULT_LOCAL_HOURLY_USD)
+    priced = [costs(*usage) for usage in zip(cols["input_tokens"], cols["output_tokens"], cols["cache_read_tokens"],
+                                             cols["cache_write_tokens"], cols["latency_s"], cols["batch"])]
+    nan = float("nan")
+    # a request that failed for good scores 0, as in _sample_row
+    score = [0.0 if e is not None and s != s else s for s, e in zip(cols["score"], cols["error"])]
+    config = json.dumps(c.model_dump(exclude_none=True, exclude={"id", "model"}), sort_keys=True)
+    data = {"suite": [suite.name] * n, "task": [cell.task.name] * n, "candidate": [c.label()] * n,
+            "model": [c.model] * n, "config": [config] * n, "score": score,
+            "cost_usd": [p[0] for p in priced], "prod_cost_usd": [p[1] for p in priced],
+            "round": [cell.round] * n, "planned_samples": [cell.planned] * n,
+            "judge_verdict": [None] * n, "judge_reason": [None] * n, "judge_consistent": [nan] * n,
+            "judge_unparsed": [nan] * n, "judge_cost_usd": [nan] * n,
+            **{k: cols[k] for k in ("sample_id", "epoch", "cluster", "input_tokens", "output_tokens",
+                                    "cache_read_tokens", "cache_write_tokens", "latency_s", "batch", "error",
+                                    "confidence", "input", "output", "target")}}
+    return pd.DataFrame(data, columns=COLUMNS + TEXT_COLUMNS)
+
+
+class _Costs:
+    """costs_for_call for one candidate, once per distinct usage: 300,000 calls of a task have a few
+    hundred distinct token counts, and each call priced alone cost a price lookup and Decimal sums."""
+
+    def __init__(self, model: str, cache_prompt: bool, prices: dict, hourly: float) -> None:
+        self.model, self.cache_prompt, self.prices, self.hourly = model, cache_prompt, prices, hourly
+        try:
+            self.timed = lookup_price(model, prices, local_hourly_usd=hourly).hourly_usd is not None
+        except PriceNotFound:
+            self.timed = False
+        self._seen: dict[tuple, tuple[float, float]] = {}
+
+    def __call__(self, inp: int, out: int, read: int, write: int, latency: float, batch: bool) -> tuple[float, float]:
+        busy = 0.0 if latency != latency else latency  # as `measures`: a batch answer has no latency
+        key = (inp, out, read, write, busy if self.timed else 0.0, batch)
+        if key not in self._seen:
+            try:
+                got = costs_for_call(self.model, Usage(inp, out, read, write, compute_seconds=key[4]), batch=batch,
+                                     cache_prompt=self.cache_prompt, explicit=self.prices,
+                                     local_hourly_usd=self.hourly)
+                self._seen[key] = (got.eval_usd, got.prod_usd)
+            except PriceNotFound:
+                self._seen[key] = (float("nan"), float("nan"))
+        return self._seen[key]
 
 
 def typed(df: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..candidates import CLASSIFIER_PROVIDER, ENDPOINT_FIELDS, Candidate, fingerprint
 from ..suite import Suite, TaskDef
@@ -18,12 +19,14 @@ class Cell:
     round: int | None = None  # sequential runs: which round this slice of samples is (not part of the key:
     planned: int | None = None  # the same samples give the same answers whichever round asks)
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """Everything that can change this cell's answers or scores; a finished log with this key is reused."""
+        """Everything that can change this cell's answers or scores; a finished log with this key is reused.
+        Computed once per cell: it hashes every record the cell holds (100,000 of them in a large suite)."""
         t, c = self.task, self.candidate
         variant = t.variants.get(c.prompt)
-        records = [r for r in t.records if r["id"] in set(self.sample_ids)]
+        wanted = set(self.sample_ids)
+        records = [r for r in t.records if r["id"] in wanted]
         # An endpoint candidate's server is the suite's (by name), whether written on it or under `endpoints:`;
         # other cells keep the keys they had before endpoints existed, so their finished logs stay reused.
         endpoint = self.suite.endpoint(c)
