@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := .models/SmolLM2-135M-Instruct.Q4_1.gguf
-# The second local model, fetched on demand (`make gemma`) and for the slow tests, not by `make run`.
+# The second local model: the bundled suites' reference (Gemma 3 270M), fetched by `make run` and `make test`.
 GEMMA := .models/gemma-3-270m-q4_k_m.gguf
 # llama-cpp-python compiles llama.cpp once (pip caches the wheel); skipping the
 # multimodal library roughly halves that build.
@@ -11,7 +11,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
 .PHONY: run test test-fast setup setup-test gemma bench clean chromium postgresql
 
-run: $(VENV)/.run-deps $(MODEL)
+run: $(VENV)/.run-deps $(MODEL) $(GEMMA)
 	$(BIN)/harness run
 
 test: $(VENV)/.test-deps $(MODEL) $(GEMMA) chromium postgresql
@@ -38,7 +38,7 @@ postgresql:
 	if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
 	else echo "PostgreSQL is missing and installing it needs root (apt-get install postgresql): its tests will be skipped"; fi
 
-setup: $(VENV)/.run-deps $(MODEL)
+setup: $(VENV)/.run-deps $(MODEL) $(GEMMA)
 setup-test: $(VENV)/.test-deps $(MODEL) $(GEMMA)
 gemma: $(GEMMA)
 

@@ -30,7 +30,7 @@ from harness.run import build_task, plan_run
 from harness.suite import load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
-TICKETS = [json.loads(line) for line in (ROOT / "evalsets" / "data" / "tickets.jsonl").read_text().splitlines()]
+TICKETS = [json.loads(line) for line in (ROOT / "tests" / "data" / "tickets_generated.jsonl").read_text().splitlines()]
 PROMPT = "Ticket: {{text}}\nQueue:"
 
 

@@ -276,6 +276,10 @@ class FakeLlama:
     def __init__(self, template: bool):
         self.metadata = {"tokenizer.chat_template": "{{ messages }}"} if template else {}
         self.calls: list[tuple[str, object]] = []
+        self.resets = 0
+
+    def reset(self):  # an uncached call starts from an empty KV cache
+        self.resets += 1
 
     def create_completion(self, prompt, **kw):
         self.calls.append(("completion", prompt, kw))
@@ -316,7 +320,7 @@ def test_the_provider_sends_a_base_model_a_completion(tmp_path, monkeypatch, nam
     output, _ = asyncio.run(api.generate(messages, [], "none", GenerateConfig(max_tokens=4, logprobs=True,
                                                                                stop_seqs=["."])))
     ((kind, prompt, kw),) = fake.calls
-    assert kind == way
+    assert kind == way and fake.resets == 1
     if way == "completion":
         assert prompt == completion_prompt(SHOTS) and kw["stop"] == [".", "\n\n"] and kw["logprobs"] == 1
         assert output.completion == "billing" and output.usage.input_tokens == 20
@@ -398,3 +402,69 @@ def test_slow_tests_find_the_gemma_file_where_make_puts_it():
     assert "$(GEMMA)" not in run_target  # `make run` does not download it
     assert os.environ.get("HARNESS_MODELS_DIR")  # conftest points the slow tests at .models
     assert local_models.models_dir() != ROOT / ".models"  # and this one (not slow) at an empty folder
+
+
+# ---- prompt caching on a local model (KV prefix reuse) ------------------------------------------------
+
+PREFIX = [{"role": "system", "content": "You route messages from a bank's customers to a support queue. Reply "
+                                        "with exactly one word: card, payment, transfer, topup, cash or account."}]
+for _text, _label in [("How do I change my card PIN?", "card"), ("I have a charge I did not make.", "payment"),
+                      ("My bank is in Europe, how long will the transfer take?", "transfer"),
+                      ("Why has my top-up been denied?", "topup"), ("Can I get money out of any machine?", "cash"),
+                      ("Can you tell me the countries you operate in?", "account")] * 3:
+    PREFIX += [{"role": "user", "content": f"Message: {_text}\nQueue:"}, {"role": "assistant", "content": _label}]
+
+
+def _counting(llm):
+    """Count the tokens llama.cpp evaluates (the prompt work a call pays for) on this context."""
+    counted = {"tokens": 0}
+    evaluate = llm.eval
+
+    def eval_(tokens):
+        counted["tokens"] += len(tokens)
+        return evaluate(tokens)
+
+    llm.eval = eval_
+    return counted
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["smollm2-135m-instruct", "gemma-3-270m"])
+def test_a_cached_prefix_call_is_priced_below_the_same_uncached_call(tmp_path, model):
+    """Two requests that share a 36-turn prefix, through a cached and an uncached candidate: the cached
+    one computes only the second request's own suffix, so its measured compute, and so its price, is
+    below the uncached call's; the answers are the same, and they are separate journal entries."""
+    from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, GenerateConfig
+
+    from harness.journal import open_journal
+    from harness.pricing import lookup_price, local_cost
+    from harness.providers import _local
+
+    kinds = {"system": ChatMessageSystem, "user": ChatMessageUser, "assistant": ChatMessageAssistant}
+    asks = ["Message: I lost my card yesterday.\nQueue:", "Message: Where is the money I sent to my mum?\nQueue:"]
+    journal = tmp_path / "journal.sqlite"
+    config = GenerateConfig(max_tokens=3, temperature=0)
+    runs = {}
+    for cached in (False, True):
+        api = _local.LocalModelAPI(model, journal=str(journal), cache_prompt=cached, cache_slot="t")
+        llm = _local._llama(api.path, api.n_ctx, api.n_threads, slot=api.cache_slot)
+        counted = _counting(llm)
+        outs = []
+        for ask in asks:
+            msgs = [kinds[m["role"]](content=m["content"]) for m in [*PREFIX, {"role": "user", "content": ask}]]
+            before = counted["tokens"]
+            out, _ = asyncio.run(api.generate(msgs, [], "none", config))
+            outs.append((out, counted["tokens"] - before))
+        del llm.eval
+        runs[cached] = outs
+    (_, plain_tokens), (_, cached_tokens) = runs[False][1], runs[True][1]
+    plain, hit = runs[False][1][0], runs[True][1][0]
+    assert plain.usage.input_tokens == hit.usage.input_tokens > 300
+    # the uncached call computes its whole prompt; the cached one the few tokens after the shared prefix
+    assert plain_tokens >= plain.usage.input_tokens and cached_tokens < plain_tokens / 5
+    assert hit.completion == plain.completion
+    price = lookup_price(f"local/{model}", {})
+    assert local_cost(hit.metadata["compute_s"], price.hourly_usd) < local_cost(plain.metadata["compute_s"],
+                                                                                price.hourly_usd)
+    assert hit.metadata["journal_key"] != plain.metadata["journal_key"]
+    assert open_journal(str(journal)).answered(hit.metadata["journal_key"]) is not None

@@ -37,18 +37,18 @@ def test_a_few_shot_route_sends_what_the_eval_sent(supported: routing.RoutingTab
     task = next(t for t in support().tasks if t.name == "ticket_routing")
     variant = task.variants["few_shot"]
     route = table.pick("ticket_routing")
-    assert route.config.prompt == "few_shot" and route.prompt is not None and len(route.prompt.shots or []) == 4
+    assert route.config.prompt == "few_shot" and route.prompt is not None and len(route.prompt.shots or []) == 12
     for record in task.records[:25]:
         assert route.messages(record) == _as_messages(chat_turns(variant, record, task.target_field))
     record = task.records[0]
     messages = route.messages(record)
-    assert [m["role"] for m in messages] == ["system", *["user", "assistant"] * 4, "user"]
+    assert [m["role"] for m in messages] == ["system", *["user", "assistant"] * 12, "user"]
     assert route.messages(record["text"]) == messages  # one placeholder: a plain string fills it
     # Anthropic takes the system prompt as `system=`; OpenAI-shaped kwargs keep it as the first message.
     anthropic = route.anthropic_kwargs(record)
     assert anthropic["system"] == messages[0]["content"] and anthropic["messages"] == messages[1:]
     assert route.generic_kwargs(record)["messages"] == messages == route.sdk_kwargs(record)["messages"]
-    assert route.openai_kwargs() == route.generic_kwargs() == {"model": "smollm2-135m-instruct", "max_tokens": 4,
+    assert route.openai_kwargs() == route.generic_kwargs() == {"model": "gemma-3-270m", "max_tokens": 4,
                                                                "temperature": 0.0}
     assert "'ticket_routing'" in (table.default_from or "")  # the busiest task's route, prompt and all
     assert table.default.prompt == route.prompt

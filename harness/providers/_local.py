@@ -1,9 +1,12 @@
 """inspect-ai model provider `local/...`: GGUF models in-process through llama-cpp-python.
 
-One llama.cpp context per model file is shared by every candidate that uses
-it, and calls are serialised: llama.cpp reuses the KV cache of the longest
-common token prefix with the previous call, so samples that share a system
-prompt and few-shot turns only pay for their own suffix.
+Prompt caching is a candidate setting here as it is for the APIs (`cache_prompt: true`). llama.cpp can
+reuse the KV cache of the longest common token prefix with the previous call of a context, so samples
+that share a system prompt and few-shot turns only pay for their own suffix. A cached candidate gets a
+context of its own (one "slot", as llama.cpp's server keeps one per client), so other candidates' calls
+never evict its prefix; every other call starts from an empty KV cache and pays for its whole prompt.
+Local calls are priced by measured compute time, so the saving shows up in the cost as it would on the
+machine that serves them, and the two are separate journal entries (the body says `cache_prompt`).
 
 A model file with a chat template (an instruction-tuned model) gets the turns through it
 (create_chat_completion). A base model (`prompt="completion"` in harness/local_models.py, or a .gguf
@@ -30,7 +33,7 @@ from ..journal import Answer, open_journal, request_key
 from ..local_models import TURN_END, completion_prompt, prompt_style, resolve_model_path
 from ._context import current_epoch
 
-_models: dict[tuple[str, int, int, bool], Any] = {}
+_models: dict[tuple[str, int, int, bool, str], Any] = {}
 _load_lock = threading.Lock()
 
 
@@ -49,13 +52,13 @@ _run_lock = threading.Lock()  # llama.cpp contexts are not re-entrant
 DEFAULT_MAX_TOKENS = 128
 
 
-def _llama(path: str, n_ctx: int, n_threads: int, logits_all: bool = False) -> Any:
+def _llama(path: str, n_ctx: int, n_threads: int, logits_all: bool = False, slot: str = "") -> Any:
     from llama_cpp import Llama  # imported late: only local runs need the compiled extension
 
     # llama.cpp returns logprobs only from a context built with logits_all, which keeps every
     # position's logits (more memory); so only candidates that ask for logprobs get such a context.
     with _load_lock:
-        key = (path, n_ctx, n_threads, logits_all)
+        key = (path, n_ctx, n_threads, logits_all, slot)
         if key not in _models:
             _models[key] = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0,
                                  logits_all=logits_all)
@@ -65,12 +68,14 @@ def _llama(path: str, n_ctx: int, n_threads: int, logits_all: bool = False) -> A
 class LocalModelAPI(ModelAPI):
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
                  config: GenerateConfig = GenerateConfig(), journal: str | None = None, n_ctx: int = 2048,
-                 n_threads: int | None = None, **model_args: Any) -> None:
+                 n_threads: int | None = None, cache_prompt: bool = False, cache_slot: str = "",
+                 **model_args: Any) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         self.path = str(resolve_model_path(model_name))
         self.prompt_style = prompt_style(model_name)  # None: the file says (no chat template: completion)
         self.n_ctx, self.n_threads = n_ctx, n_threads or os.cpu_count() or 1
         self.journal = open_journal(journal) if journal else None
+        self.cache_prompt, self.cache_slot = cache_prompt, f"cache:{cache_slot}" if cache_prompt else ""
         self.calls = 0  # requests that reached the model (not replayed), for tests and benchmarks
 
     def max_connections(self) -> int:
@@ -89,6 +94,8 @@ class LocalModelAPI(ModelAPI):
                 "stop": config.stop_seqs or [], "seed": config.seed, "epoch": current_epoch()}
         if config.logprobs:  # only then: the bodies (journal keys) of other candidates stay as they were
             body["logprobs"] = True
+        if self.cache_prompt:  # likewise: a cached call costs less compute, so it is an answer of its own
+            body["cache_prompt"] = True
         key = request_key("local", None, self.model_name, body)
         answer = self.journal.answered(key) if self.journal else None
         replayed = answer is not None
@@ -109,12 +116,14 @@ class LocalModelAPI(ModelAPI):
 
     def _complete(self, body: dict[str, Any], key: str) -> Answer:
         logprobs = bool(body.get("logprobs"))
-        llm = _llama(self.path, self.n_ctx, self.n_threads, logits_all=logprobs)
+        llm = _llama(self.path, self.n_ctx, self.n_threads, logits_all=logprobs, slot=self.cache_slot)
         seed = body["seed"] if body["seed"] is not None else int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
         completion = self.prompt_style == "completion" or (
             self.prompt_style is None and "tokenizer.chat_template" not in llm.metadata)
         with _run_lock:
             self.calls += 1
+            if not self.cache_prompt:
+                llm.reset()  # an empty KV cache: the whole prompt is computed, as without prompt caching
             start = time.perf_counter()
             if completion:
                 result = llm.create_completion(

@@ -37,6 +37,8 @@ def build_task(cell: Cell, journal: Path) -> Task:
     model_args = offline_model_args(c.provider, c.model_args)
     if c.provider == "local":
         model_args = {**model_args, "journal": str(journal)}
+        if c.cache_prompt:  # a context of its own per task and candidate, so its prefix stays cached
+            model_args = {**model_args, "cache_prompt": True, "cache_slot": f"{t.suite}/{t.name}/{c.label()}"}
     if c.provider == CLASSIFIER_PROVIDER:
         model_args = classifier_args(cell)
     model_name = c.model
