@@ -12,7 +12,6 @@ from .. import results, routing
 from ..criteria import Criteria
 from ..errors import InputError, Problem
 from ..pricing import PriceNotFound, lookup_price
-from ..report import write_report
 from ..routing import PromptMode, PromptSpec, RoutingTable
 from ..compound import CascadeSpec, RouterSpec
 from ..select import (TaskCompounds, TaskDecision, compounds_from_suites, criteria_from_suites, format_decisions,
@@ -69,7 +68,7 @@ def decide(df: pd.DataFrame, suites: list[Suite], overrides: Overrides | None = 
                        skip_without_criteria=overrides is None, compounds=_compounds(df, suites, o))
     for d in decisions:  # a judge people disagree with: said beside the decision it made
         d.notes.extend(results.agreement_warnings(df, d.task))
-    skipped = sorted(set(df["task"]) - {d.task for d in decisions})
+    skipped = sorted(set(df["task"].unique()) - {d.task for d in decisions})  # unique(): 10M rows, not a loop
     notes, table = [], None
     if decisions and not any(d.chosen for d in decisions):
         # A routing table needs a default route, which is one of the tasks' routes.
@@ -182,6 +181,8 @@ def load_results(source: ResultsSource, suites: list[Suite] | None = None, avera
 def report_results(source: ResultsSource, routing_path: Path | None, out: Path, average_duplicates: bool = False,
                    notes: list[str] | None = None) -> Path:
     """`harness report`: the HTML report of any results source and a routing table (or none)."""
+    from ..report import write_report  # here: `harness select` does not load the report's plotting
+
     df = load_results(source, average_duplicates=average_duplicates, notes=notes)
     table = routing.load(routing_path) if routing_path is not None else None
     return write_report(df, table, out, results_path=source.path, routing_path=routing_path)
@@ -190,9 +191,11 @@ def report_results(source: ResultsSource, routing_path: Path | None, out: Path, 
 def _compounds(df: pd.DataFrame, suites: list[Suite], o: Overrides) -> dict[str, TaskCompounds]:
     """The suites' compound candidates, plus the command line's for every task that has their candidates."""
     found = compounds_from_suites(suites)
+    if not o.compound:  # nothing from the command line to place: no pass over every task's rows
+        return found
     used: set[int] = set()
     for task, g in df.groupby("task", sort=False):
-        names = set(g["candidate"])
+        names = set(g["candidate"].unique())
         extra = [i for i, spec in enumerate(o.compound) if set(_named(spec)) <= names]
         used |= set(extra)
         if extra:

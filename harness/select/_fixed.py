@@ -97,7 +97,7 @@ def _compound_evals(g: pd.DataFrame, task: str, c: Criteria, compounds: TaskComp
     if compounds is None or not compounds.specs:
         return []
     labels = [spec.label() for spec in compounds.specs]
-    taken = [x for x in dict.fromkeys(labels) if labels.count(x) > 1 or x in set(g["candidate"])]
+    taken = [x for x in dict.fromkeys(labels) if labels.count(x) > 1 or x in set(g["candidate"].unique())]
     if taken:
         raise InputError([Problem(task, f"compound candidate name {x!r} is used twice, or by a candidate",
                                   field="compound", hint="give each compound candidate its own `id:`") for x in taken],
