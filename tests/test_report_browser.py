@@ -189,6 +189,6 @@ def test_harness_run_writes_a_report_that_renders(tmp_path):
     html = page.read_text(encoding="utf-8")
     assert "inspect view --log-dir" in html and "evalsets/support.yaml" in html
     dom = dump_dom(page, tmp_path)
-    assert_report_rendered(dom, tasks=4)
+    assert_report_rendered(dom, tasks=3)
     assert_payload_did_not_run(dom)
     screenshot(page, ROOT / "reports" / "report.png", tmp_path)

@@ -32,9 +32,10 @@ def test_run_limit_on_bundled_suites(tmp_path):
     df = pd.read_parquet(tmp_path / "results.parquet")
     assert list(df.columns[: len(COLUMNS)]) == COLUMNS
     cells = df.groupby(["task", "candidate"]).size()
-    assert len(cells) == 16 and (cells == 3).all()  # 4 tasks × 4 candidates × 3 samples
+    assert len(cells) == 11 and (cells == 3).all()  # 3 tasks × 4, 3 and 4 candidates × 3 samples
     assert df["score"].between(0, 1).all()
-    assert (df["input_tokens"] > 0).all() and (df["output_tokens"] > 0).all()
+    llm = df[df["model"].str.startswith("local/")]  # the classifier reads no tokens
+    assert len(llm) == 30 and (llm["input_tokens"] > 0).all() and (llm["output_tokens"] > 0).all()
     assert (df["latency_s"] > 0).all() and (df["prod_cost_usd"] > 0).all()
     # every candidate of a task saw the same samples (paired by construction)
     per_task = df.groupby("task").apply(lambda g: g.groupby("candidate")["sample_id"].apply(frozenset).nunique())
@@ -47,9 +48,10 @@ def test_run_limit_on_bundled_suites(tmp_path):
     table = routing.load(tmp_path / "routing.json")
     for task in df["task"].unique():
         route = table.pick(task, strict=True)
-        assert route.model == "local/smollm2-135m-instruct"
-        kwargs = route.sdk_kwargs()
-        assert kwargs["max_tokens"] > 0 and "temperature" in kwargs
+        assert route.model in set(df.loc[df["task"] == task, "model"])
+        if route.model.startswith("local/"):
+            kwargs = route.sdk_kwargs()
+            assert kwargs["max_tokens"] > 0 and "temperature" in kwargs
     litellm = yaml.safe_load(routing.to_litellm_yaml(table))
     assert len(litellm["model_list"]) == len(table.routes) + 1  # one per route, plus the default
 
