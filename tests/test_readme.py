@@ -37,7 +37,7 @@ def test_suite_example_is_a_valid_suite(tmp_path):
     path = tmp_path / "example.yaml"
     path.write_text(example)
     suite = load_suite(path)
-    assert suite.sample == 100 and [t.name for t in suite.tasks] == ["ticket_routing"]
+    assert suite.sample == 90 and [t.name for t in suite.tasks] == ["ticket_routing"]
 
 
 def test_prices_example_parses(tmp_path):
