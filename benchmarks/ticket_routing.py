@@ -2,8 +2,8 @@
 
     python benchmarks/ticket_routing.py [--n 40] [--styles]
 
-The prompt is the support suite's `few_shot` variant of `ticket_routing` (its system text, four shots,
-"Ticket: ...\\nQueue:"), sent through the `local/` provider as `harness run` sends it: SmolLM2 through its
+The prompt is the support suite's `few_shot` variant of `ticket_routing` (its system text, twelve banking77
+shots, "Message: ...\\nQueue:"), sent through the `local/` provider as `harness run` sends it: SmolLM2 through its
 chat template, Gemma 3 270M (a base model) as a completion-style prompt. `--styles` also asks each model
 directly through llama.cpp in both styles (chat template, or llama-cpp-python's fallback where the file
 has none; and completion), which shows why the base model needs the completion path. Greedy, so the
