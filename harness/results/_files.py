@@ -189,8 +189,41 @@ def _duplicates(df: pd.DataFrame) -> pd.Series:
     keys = ["task", "candidate", "sample_id"] + (["epoch"] if "epoch" in df.columns else [])
     # on integer codes of each key (sample_id as text, as selection reads it): duplicated() over object
     # columns hashes tuples of Python objects, row by row
-    codes = pd.DataFrame({k: _text_codes(df[k]) if k == "sample_id" else pd.factorize(df[k])[0] for k in keys})
-    return pd.Series(codes.duplicated(keep="first").to_numpy(), index=df.index)
+    codes = [_text_codes(df[k]) if k == "sample_id" else pd.factorize(df[k])[0] for k in keys]
+    key = _combined(codes)
+    if key is not None and _all_distinct(key):  # the usual case, without hashing 10 million rows
+        return pd.Series(np.zeros(len(df), dtype=bool), index=df.index)
+    if key is not None:
+        return pd.Series(pd.Series(key).duplicated(keep="first").to_numpy(), index=df.index)
+    return pd.Series(pd.DataFrame(dict(enumerate(codes))).duplicated(keep="first").to_numpy(), index=df.index)
+
+
+def _combined(codes: list[np.ndarray]) -> np.ndarray | None:
+    """One integer per row, equal exactly where every code is (a missing value, -1, is a value here as
+    in `duplicated`); None when the codes' ranges multiplied do not fit in int64."""
+    key, size = np.zeros(len(codes[0]), dtype=np.int64), 1
+    for c in codes:
+        n = int(c.max()) + 2 if len(c) else 1
+        if size * n >= 2**62:
+            return None
+        key *= n  # in place: each temporary of 10 million rows is 80 MB of fresh pages
+        key += c
+        key += 1
+        size *= n
+    return key
+
+
+def _all_distinct(key: np.ndarray) -> bool:
+    """Whether no value repeats: a bitmap of seen values when their range is small (a byte per value,
+    at most a few per row), else a sort."""
+    if not len(key):
+        return True
+    top = int(key.max()) + 1
+    if top <= 8 * len(key):
+        seen = np.zeros(top, dtype=bool)
+        seen[key] = True
+        return int(np.count_nonzero(seen)) == len(key)
+    return bool((np.diff(np.sort(key)) != 0).all())
 
 
 def _text_codes(col: pd.Series) -> np.ndarray:
@@ -224,7 +257,7 @@ def _filled(value: Any, index: pd.Index, shared: dict[tuple[type, Any], np.ndarr
         if key not in shared:
             shared[key] = np.full(len(index), value, dtype=object if value is None else None)
         return pd.Series(shared[key], index=index, dtype=shared[key].dtype, copy=False)
-    return pd.Series(value, index=index)
+    return pd.Series(value, index=index, copy=False)  # a fresh array or a column: copy-on-write keeps it apart
 
 
 def _default(col: str, df: pd.DataFrame) -> Any:
