@@ -77,9 +77,14 @@ class TaskDecision:
 
 def facts(g: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Per candidate, the Verdict fields that come straight from its rows: model, config, costs."""
-    costs = g.groupby("candidate")["prod_cost_usd"].mean()
-    spend = g.groupby("candidate")["cost_usd"].sum()
-    meta = g.groupby("candidate")[["model", "config"]].first()
+    grouped = g.groupby("candidate")
+    return facts_of(grouped["prod_cost_usd"].mean(), grouped["cost_usd"].sum(),
+                    grouped[["model", "config"]].first())
+
+
+def facts_of(costs: pd.Series, spend: pd.Series, meta: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """`facts` from its aggregates per candidate: mean production cost, summed eval cost, first model
+    and config (select computes them for every task in one groupby, `_tasks`)."""
     out = {}
     for cand in meta.index:
         config = meta.loc[cand, "config"]

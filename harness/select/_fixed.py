@@ -42,13 +42,24 @@ def score_matrix(g: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None, list
 
 def decide_fixed(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None,
                  compounds: TaskCompounds | None = None) -> TaskDecision:
+    """The decision on one task's rows."""
     matrix, clusters, notes = score_matrix(g)
-    if matrix.empty:
-        raise InputError([Problem("results", f"task {task!r}: no sample is shared by all candidates",
-                                  hint="every candidate must be scored on the same samples")], title="cannot select")
+    _check_shared(matrix, task)
+    return decide_scored(matrix, clusters, notes, facts(g), first_value(g, "suite"), task, c, traffic,
+                         _compound_evals(g, task, c, compounds))
+
+
+def decide_scored(matrix: pd.DataFrame, clusters: np.ndarray | None, notes: list[str], found: dict[str, dict],
+                  suite: str | None, task: str, c: Criteria, traffic: float | None,
+                  evals: list[CompoundEval] | None = None) -> TaskDecision:
+    """The decision from what it reads of a task's rows: `score_matrix`'s matrix, cluster codes and
+    notes, `facts`, the suite's name, and the compound candidates' evaluations.
+
+    `select` computes these for every task in one pass over the table (`_tasks`)."""
+    _check_shared(matrix, task)
+    evals = evals or []
     ref = c.reference
     margin = c.margin
-    found = facts(g)
     tested: dict[str, tuple[stats.OneSidedTest | None, stats.OneSidedTest | None]] = {}
     for cand in matrix.columns:
         a = matrix[cand].to_numpy()
@@ -58,7 +69,6 @@ def decide_fixed(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None,
         tested[cand] = (ms, ni)
     family = [k for k, (ms, ni) in tested.items() if ms or ni]
     raw = {k: max(t.pvalue for t in tested[k] if t) for k in family}
-    evals = _compound_evals(g, task, c, compounds)
     raw.update({e.label: e.p_value for e in evals})
     family += [e.label for e in evals]
     adjusted = dict(zip(family, stats.holm([raw[k] for k in family]))) if family else {}
@@ -80,8 +90,14 @@ def decide_fixed(g: pd.DataFrame, task: str, c: Criteria, traffic: float | None,
         i = family.index(e.label)
         verdicts.append(compound_verdict(e, levels[i], adjusted[e.label], c, len(family)))
     chosen, summary = choose(verdicts, ref, c)
-    return TaskDecision(task=task, suite=first_value(g, "suite"), criteria=c.as_decided(), verdicts=verdicts,
+    return TaskDecision(task=task, suite=suite, criteria=c.as_decided(), verdicts=verdicts,
                         chosen=chosen, summary=summary, n=len(matrix), traffic_per_month=traffic, notes=notes)
+
+
+def _check_shared(matrix: pd.DataFrame, task: str) -> None:
+    if matrix.empty:
+        raise InputError([Problem("results", f"task {task!r}: no sample is shared by all candidates",
+                                  hint="every candidate must be scored on the same samples")], title="cannot select")
 
 
 def holm_levels(pvalues: list[float], alpha: float) -> list[float]:

@@ -20,8 +20,9 @@ from ._decision import Status, TaskDecision, Verdict, choose, facts, first_value
 from ..scorers import normalize
 from ._checks import ScorerInfo
 from ._compound import TaskCompounds
-from ._fixed import decide_fixed
+from ._fixed import decide_fixed, decide_scored
 from ._sequential import Track, is_sequential, tracks
+from ._tasks import TableIndex, scored_tasks
 
 
 def select(df: pd.DataFrame, criteria: dict[str, Criteria], traffic: dict[str, float | None] | None = None,
@@ -37,12 +38,28 @@ def select(df: pd.DataFrame, criteria: dict[str, Criteria], traffic: dict[str, f
     traffic = traffic or {}
     if skip_without_criteria:
         df = df[df["task"].isin([t for t, c in criteria.items() if c.decides])]
-    problems = _check_criteria(df, criteria, source)
+    index = TableIndex.of(df)
+    problems = _check_criteria(index, criteria, source)
     if problems:
         raise InputError(problems, title="cannot select")
     compounds = compounds or {}
-    return [decide_task(g, task, criteria[task], traffic.get(task), compounds.get(task))
-            for task, g in df.groupby("task", sort=False)]
+    # Fixed-size tasks without compound candidates (the common case, and every task of a large table)
+    # are scored for all tasks in one pass; the others get their rows as a frame, as before.
+    framed = [t for t, task in enumerate(index.tasks) if index.sequential[t] or _has_specs(compounds.get(task))]
+    scored = scored_tasks(index, [t for t in range(len(index.tasks)) if t not in set(framed)])
+    decisions = []
+    for t, task in enumerate(index.tasks):
+        s = scored.get(t)
+        if s is None:
+            decisions.append(decide_task(index.frame(t), task, criteria[task], traffic.get(task), compounds.get(task)))
+        else:
+            decisions.append(decide_scored(s.matrix, s.clusters, s.notes, s.facts, s.suite, task, criteria[task],
+                                           traffic.get(task)))
+    return decisions
+
+
+def _has_specs(compounds: TaskCompounds | None) -> bool:
+    return compounds is not None and bool(compounds.specs)
 
 
 def criteria_from_suites(suites: list[Suite]) -> tuple[dict[str, Criteria], dict[str, float | None]]:
@@ -51,15 +68,15 @@ def criteria_from_suites(suites: list[Suite]) -> tuple[dict[str, Criteria], dict
             {t.name: t.traffic_per_month for s in suites for t in s.tasks})
 
 
-def _check_criteria(df: pd.DataFrame, criteria: dict[str, Criteria], source: str) -> list[Problem]:
+def _check_criteria(index: TableIndex, criteria: dict[str, Criteria], source: str) -> list[Problem]:
     problems = []
-    for task, g in df.groupby("task", sort=False):
+    for task, candidates in zip(index.tasks, index.candidates):
         c = criteria.get(task)
         if c is None or not c.decides:
             problems.append(Problem(source, f"task {task!r} has no criteria", field="criteria",
                                     hint="set min_score, or a reference (with max_drop), in the suite or with "
                                          "--min-score / --reference"))
-        elif c.reference is not None and c.reference not in (names := set(g["candidate"].unique())):
+        elif c.reference is not None and c.reference not in (names := set(candidates)):
             problems.append(Problem(source, f"reference {c.reference!r} is not a candidate of task {task!r}",
                                     field="reference", hint=f"use one of: {', '.join(sorted(names))}"))
     return problems
