@@ -97,3 +97,16 @@ def test_epochs_in_two_clusters_are_refused_as_per_sample_refuses_them():
     df = results.validate(df.assign(cluster="x"), "test").assign(cluster=["x", "y", "x", "x"])
     with pytest.raises(InputError, match="different clusters"):
         select(df, {"t": Criteria(reference="a")})
+
+
+@pytest.mark.parametrize("values", [[], ["b", "a", None, "b", "c", None], [None, None]])
+def test_key_codes_are_pandas_factorize(values):
+    from harness.results import key_codes
+
+    # two chunks, as a Parquet file's column often has
+    col = pd.concat([pd.Series(values, dtype="str"), pd.Series(["a", None, "z"], dtype="str")], ignore_index=True)
+    for s in (col, col.astype(object)):
+        codes, uniques = key_codes(s)
+        expected_codes, expected = pd.factorize(s)
+        assert codes.tolist() == expected_codes.tolist()
+        assert uniques.equals(expected)

@@ -10,6 +10,7 @@ first-class input to selection, and are checked as strictly as a suite file.
     df = harness.results.from_promptfoo("results.json")      # `promptfoo eval --output results.json`
 """
 
+from ._codes import key_codes
 from ._files import load, save, validate
 from ._judged import agreement_warnings, judge_agreements, judge_notes, with_human_labels
 from ._inspect_logs import GRADES, from_inspect_logs
@@ -18,5 +19,5 @@ from ._samples import per_sample
 from ._table import COLUMNS, COST_COLUMNS, REQUIRED, TEXT_COLUMNS, from_run
 
 __all__ = ["COLUMNS", "COST_COLUMNS", "GRADES", "PROMPTFOO_VERSION", "REQUIRED", "TEXT_COLUMNS", "agreement_warnings",
-           "from_inspect_logs", "from_promptfoo", "from_run", "judge_agreements", "judge_notes", "load", "per_sample",
+           "from_inspect_logs", "from_promptfoo", "from_run", "judge_agreements", "judge_notes", "key_codes", "load", "per_sample",
            "save", "validate", "with_human_labels"]

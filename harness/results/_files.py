@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem, spans
 from ..files import Undecodable, read_text
+from ._codes import key_codes
 from ._table import COLUMNS, COST_COLUMNS, JUDGE_NUMBERS, REQUIRED, typed
 
 
@@ -189,7 +190,7 @@ def _duplicates(df: pd.DataFrame) -> pd.Series:
     keys = ["task", "candidate", "sample_id"] + (["epoch"] if "epoch" in df.columns else [])
     # on integer codes of each key (sample_id as text, as selection reads it): duplicated() over object
     # columns hashes tuples of Python objects, row by row
-    codes = [_text_codes(df[k]) if k == "sample_id" else pd.factorize(df[k])[0] for k in keys]
+    codes = [_text_codes(df[k]) if k == "sample_id" else key_codes(df[k])[0] for k in keys]
     key = _combined(codes)
     if key is not None and _all_distinct(key):  # the usual case, without hashing 10 million rows
         return pd.Series(np.zeros(len(df), dtype=bool), index=df.index)
@@ -232,7 +233,7 @@ def _text_codes(col: pd.Series) -> np.ndarray:
         of_category = pd.factorize(col.cat.categories.astype(str))[0]
         codes = col.cat.codes.to_numpy()
         return np.where(codes < 0, -1, of_category[codes])
-    return pd.factorize(col.astype(str))[0]
+    return key_codes(col.astype(str))[0]
 
 
 def _averaged(df: pd.DataFrame) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..results import per_sample
+from ..results import key_codes, per_sample
 from ._decision import facts_of
 
 META = ("model", "config")  # the text columns `facts` reads
@@ -60,14 +60,14 @@ class TableIndex:
 
     @classmethod
     def of(cls, df: pd.DataFrame) -> TableIndex:
-        task_codes, task_names = pd.factorize(df["task"])
-        cand_codes, cand_names = pd.factorize(df["candidate"])
-        sample_codes, sample_names = pd.factorize(df["sample_id"])
+        task_codes, task_names = key_codes(df["task"])
+        cand_codes, cand_names = key_codes(df["candidate"])
+        sample_codes, sample_names = key_codes(df["sample_id"])
         # One stable sort by task: each task's rows are a slice of positions, still in table order.
         # Rows without a task (-1) sort first and belong to none, as groupby drops them.
         order = np.argsort(task_codes, kind="stable")
-        bounds = np.searchsorted(task_codes[order], np.arange(len(task_names) + 1))
-        rows = [order[bounds[t]:bounds[t + 1]] for t in range(len(task_names))]
+        ends = np.cumsum(np.bincount(task_codes + 1, minlength=len(task_names) + 1))
+        rows = [order[ends[t]:ends[t + 1]] for t in range(len(task_names))]
         names = np.asarray(cand_names, dtype=object)
         candidates = [[names[c] for c in pd.unique(cand_codes[r]) if c >= 0] for r in rows]
         if "round" in df.columns:
@@ -202,19 +202,14 @@ def _facts(index: TableIndex, r: np.ndarray,
     def named(x: pd.Series) -> pd.Series:
         return x.set_axis(label[x.index.to_numpy().astype(np.int64)])
 
-    costs = named(pd.Series(df["prod_cost_usd"].to_numpy()[r]).groupby(key).mean())
-    spend = named(pd.Series(df["cost_usd"].to_numpy()[r]).groupby(key).sum())
-    keyed = np.flatnonzero(codes >= 0)
-    ranks = key[keyed].astype(np.int64)
-    meta_rows = {}
-    for col in META:
-        rows = np.empty(len(label), dtype=np.int64)
-        found, at = np.unique(ranks, return_index=True)
-        rows[found] = r[keyed[at]]
-        has = given[col][r[keyed]]
-        found, at = np.unique(ranks[has], return_index=True)
-        rows[found] = r[keyed[has][at]]
-        meta_rows[col] = rows
+    # One grouping for every figure: the sums, and each candidate's first row and first row with a
+    # model / config (a `first` of row positions, NaN where the column is missing).
+    at = np.arange(len(r), dtype=float)
+    grouped = pd.DataFrame({"cost": df["prod_cost_usd"].to_numpy()[r], "spend": df["cost_usd"].to_numpy()[r],
+                            "row": at, **{col: np.where(given[col][r], at, np.nan) for col in META}}).groupby(key)
+    costs, spend = named(grouped["cost"].mean()), named(grouped["spend"].sum())
+    first = grouped[["row", *META]].first()
+    meta_rows = {col: r[first[col].fillna(first["row"]).to_numpy().astype(np.int64)] for col in META}
     return costs, spend, meta_rows
 
 
