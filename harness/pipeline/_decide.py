@@ -61,14 +61,15 @@ def decide(df: pd.DataFrame, suites: list[Suite], overrides: Overrides | None = 
     suite's prompt of its candidate (only its sha256 with `prompts="hash"`)."""
     criteria, traffic = criteria_from_suites(suites)
     o = overrides or Overrides()
-    criteria = {t: o.apply(criteria.get(t, Criteria())) for t in df["task"].unique()}
-    traffic = {t: traffic.get(t) if traffic.get(t) is not None else o.traffic for t in df["task"].unique()}
+    tasks = list(df["task"].unique())  # once: each pass over 10M rows costs a tenth of a second
+    criteria = {t: o.apply(criteria.get(t, Criteria())) for t in tasks}
+    traffic = {t: traffic.get(t) if traffic.get(t) is not None else o.traffic for t in tasks}
     source = source or {}
     decisions = select(df, criteria, traffic, source=source.get("results", "results"),
                        skip_without_criteria=overrides is None, compounds=_compounds(df, suites, o))
     for d in decisions:  # a judge people disagree with: said beside the decision it made
         d.notes.extend(results.agreement_warnings(df, d.task))
-    skipped = sorted(set(df["task"].unique()) - {d.task for d in decisions})  # unique(): 10M rows, not a loop
+    skipped = sorted(set(tasks) - {d.task for d in decisions})
     notes, table = [], None
     if decisions and not any(d.chosen for d in decisions):
         # A routing table needs a default route, which is one of the tasks' routes.

@@ -60,11 +60,12 @@ def decide_scored(matrix: pd.DataFrame, clusters: np.ndarray | None, notes: list
     evals = evals or []
     ref = c.reference
     margin = c.margin
+    scores = {cand: matrix[cand].to_numpy() for cand in matrix.columns}  # each column read once, not four times
     tested: dict[str, tuple[stats.OneSidedTest | None, stats.OneSidedTest | None]] = {}
     for cand in matrix.columns:
-        a = matrix[cand].to_numpy()
+        a = scores[cand]
         ms = stats.min_score_test(a, c.min_score, clusters, c.alpha) if c.min_score is not None else None
-        ni = (stats.noninferiority_test(a, matrix[ref].to_numpy(), margin, clusters, c.alpha)
+        ni = (stats.noninferiority_test(a, scores[ref], margin, clusters, c.alpha)
               if ref and cand != ref else None)
         tested[cand] = (ms, ni)
     family = [k for k, (ms, ni) in tested.items() if ms or ni]
@@ -75,9 +76,9 @@ def decide_scored(matrix: pd.DataFrame, clusters: np.ndarray | None, notes: list
     levels = holm_levels([raw[k] for k in family], c.alpha)
     verdicts = []
     for cand in matrix.columns:
-        a = matrix[cand].to_numpy()
+        a = scores[cand]
         ms, ni = tested[cand]
-        diff = (stats.paired_difference(a, matrix[ref].to_numpy(), clusters, 1 - 2 * c.alpha)
+        diff = (stats.paired_difference(a, scores[ref], clusters, 1 - 2 * c.alpha)
                 if ref and cand != ref else None)
         # "fail" needs the evidence to exclude the threshold: the (1 - alpha) one-sided upper bound.
         upper = stats.mean_interval(a, clusters, 1 - 2 * c.alpha).high if ms is not None else None
