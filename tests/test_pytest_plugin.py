@@ -72,7 +72,7 @@ def test_eval_fails_readably_for_a_candidate_that_does_not(pytester: pytest.Pyte
     out = result.stdout.str()
     result.stdout.fnmatch_lines([
         "contact_extraction[[]zero-shot-short[]]: proven worse",
-        "  candidate   zero-shot-short (local/smollm2-135m-instruct, max_tokens=24, *",
+        "  candidate   zero-shot-short (local/gemma-3-270m, max_tokens=24, *",
         "  score       0.* [[]0.*, 0.*[]] (95% CI, n=10)",
         "  criteria    at most 0.050 worse than few-shot (*",
         "  difference  -0.* [[]*[]] (90%), margin −0.050",
