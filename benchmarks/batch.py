@@ -134,8 +134,8 @@ def main() -> int:
         print(f"{'total':<10} {'$%.4f' % paid_batch:>14} {'$%.4f' % paid_sync:>15} {ratio:>7.3f}   (bar: ≤ 0.35)\n")
         for label, (wall, answered, rss, df) in runs.items():
             errors = int(df["error"].notna().sum())
-            print(f"{label:<15} wall {wall:6.1f} s (all answered after {answered:5.1f} s; the rest is inspect-ai "
-                  f"scoring, results, report)   harness max RSS {rss:4d} MB   rows {len(df)}   errors {errors}   "
+            print(f"{label:<15} wall {wall:6.1f} s (all answered after {answered:5.1f} s; the rest is scoring "
+                  f"from the journal, logs, results, select, report)   harness max RSS {rss:4d} MB   rows {len(df)}   errors {errors}   "
                   f"mean score {df['score'].mean():.3f}")
         print(f"\nfake server received: {dict(sorted(fake.counters.endpoints.items()))}")
         print(f"every request body received at most once per run: {all(once)}")
