@@ -69,6 +69,7 @@ def run_in_rounds(groups: list[RoundGroup], score: Scorer, fixed: list[Cell] | N
     got: list[list[pd.DataFrame]] = [[] for _ in groups]
     done_cells: list[Cell] = []
     logs: dict = {}
+    replayed: dict = {}  # cells scored from the journal have no log to read back: keep their rows too
     reused = ran = 0
     r = 1
     while True:
@@ -81,6 +82,7 @@ def run_in_rounds(groups: list[RoundGroup], score: Scorer, fixed: list[Cell] | N
         outcome = score(cells, r)
         done_cells += cells
         logs.update(outcome.logs)
+        replayed.update(outcome.replayed)
         reused, ran = reused + outcome.reused, ran + outcome.ran
         df = results.from_run(outcome)
         lines = []
@@ -98,4 +100,4 @@ def run_in_rounds(groups: list[RoundGroup], score: Scorer, fixed: list[Cell] | N
         r += 1
     rows = [pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=results.COLUMNS)
             for frames in got]
-    return RoundsDone(RunOutcome(RunPlan(cells=done_cells), logs, reused=reused, ran=ran), rows)
+    return RoundsDone(RunOutcome(RunPlan(cells=done_cells), logs, reused=reused, ran=ran, replayed=replayed), rows)

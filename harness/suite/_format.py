@@ -116,9 +116,9 @@ class SuiteFile(_Strict):
     seed: int = Field(0, description="seeds the sample subsets (and the order of a sequential run)")
     sample: int | None = Field(None, ge=1, description="default seeded subset of samples per task for "
                                                        "`harness run` (--limit overrides it, --full ignores it)")
-    # `bool` is in the type so the JSON schema lets editors accept `true`; the validator below turns it
-    # into settings (or None), so a loaded suite never holds a bool here.
-    sequential: SequentialSettings | bool | None = Field(
+    # `true` is accepted by the validator below (and by the JSON schema, harness/suite/_schema.py); the
+    # type stays settings-or-None so a bad mapping gets one problem, not one per union member.
+    sequential: SequentialSettings | None = Field(
         None, description="`true`, or `{round: N}`: evaluate in rounds and stop early (docs/sequential.md)")
     local: LocalSettings = Field(LocalSettings(), description="local models' compute price")
     prices: dict[str, ExplicitPrice] = Field(default_factory=dict, description="USD per million tokens for "

@@ -24,6 +24,9 @@ def json_schema() -> dict[str, Any]:
     defs["Task"] = task
     schema["properties"]["tasks"] = {**schema["properties"]["tasks"], "items": {"$ref": "#/$defs/Task"},
                                      "minItems": 1}
+    # `sequential: true` is the short form the loader turns into default settings (SuiteFile's validator)
+    sequential = schema["properties"]["sequential"]
+    sequential["anyOf"] = [*sequential["anyOf"][:-1], {"type": "boolean"}, sequential["anyOf"][-1]]
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
 
 
