@@ -72,7 +72,9 @@ def schedule(rng: random.Random) -> list[Point]:
         at = rng.choice(["before", "after"])
         points.append(Point("collecting", at, RESULTS, nth=rng.randint(1, 4),
                             delay=rng.uniform(0.0, 0.08) if at == "after" else 0.0))
-    points += [Point("scoring", "line", marker=ANSWERED, delay=rng.uniform(0.05, 1.2)) for _ in range(3)]
+    # API cells are scored straight from the journal now (run/_journaled.py): tens of milliseconds from the
+    # last answer to complete logs, so the kills aim right after the answers are in.
+    points += [Point("scoring", "line", marker=ANSWERED, delay=rng.uniform(0.0, 0.02)) for _ in range(3)]
     # the marker is chosen when the point comes: it depends on whether the logs are complete by then
     points += [Point("writing", "line", delay=rng.uniform(0.0, 0.3)) for _ in range(2)]
     return points
