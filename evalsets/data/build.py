@@ -154,24 +154,31 @@ def reading_qa() -> dict[str, list[dict]]:
     return {"qa.jsonl": evals, "qa_shots.jsonl": shots}
 
 
+def jsonl(records: list[dict]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+
+
 def build() -> dict[str, bytes]:
-    files = {**tickets(), **reading_qa()}
-    return {name: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-            for name, rows in files.items()}
+    return {name: jsonl(rows) for name, rows in {**tickets(), **reading_qa()}.items()}
 
 
-def main(argv: list[str]) -> int:
-    built = build()
+def write_or_check(built: dict[str, bytes], folder: Path, script: str, argv: list[str]) -> int:
+    """Write the rebuilt files into `folder`, or with --check say which committed ones differ (exit 1).
+    generate.py uses it too, so both scripts write and check the same way."""
     if "--check" in argv:
-        differ = [n for n, b in built.items() if not (HERE / n).is_file() or (HERE / n).read_bytes() != b]
+        differ = [n for n, b in built.items() if not (folder / n).is_file() or (folder / n).read_bytes() != b]
         for n in differ:
-            print(f"build.py: evalsets/data/{n} differs from its rebuild", file=sys.stderr)
+            print(f"{script}: evalsets/data/{n} differs from its rebuild", file=sys.stderr)
         return 1 if differ else 0
     for name, blob in built.items():
-        (HERE / name).write_bytes(blob)
+        (folder / name).write_bytes(blob)
         records = blob.count(b"\n")
         print(f"wrote evalsets/data/{name} ({records} records)")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return write_or_check(build(), HERE, "build.py", argv)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,15 @@ cities, items) that never appear in the eval records.
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
 
 SEED = 20240611
 OUT_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(OUT_DIR))  # build.py beside it: one way to serialise, write and check the files
+from build import jsonl, write_or_check
+
 MAX_WORDS = 60
 
 # ---------------------------------------------------------------------------
@@ -178,10 +180,6 @@ def finalize(rng, prefix: str, records: list[dict]) -> list[dict]:
     return [{"id": f"{prefix}-{i:04d}", **rec} for i, rec in enumerate(records, 1)]
 
 
-def jsonl(records: list[dict]) -> bytes:
-    return "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records).encode("utf-8")
-
-
 def main(argv: list[str]) -> int:
     # contacts keep the stream they had when this script built four tasks (SEED * 10 + 1), so the
     # committed file is the same bytes it always was.
@@ -192,15 +190,7 @@ def main(argv: list[str]) -> int:
     check(not {s["text"] for s in shots} & {r["text"] for r in eval_recs}, "contacts: shot overlaps eval")
     check(len({r["id"] for r in eval_recs}) == len(eval_recs), "contacts: duplicate ids")
     built = {"contacts.jsonl": jsonl(eval_recs), "contacts_shots.jsonl": jsonl(shots)}
-    if "--check" in argv:
-        differ = [n for n, b in built.items() if not (OUT_DIR / n).is_file() or (OUT_DIR / n).read_bytes() != b]
-        for n in differ:
-            print(f"generate.py: evalsets/data/{n} differs from its rebuild", file=sys.stderr)
-        return 1 if differ else 0
-    for name, blob in built.items():
-        (OUT_DIR / name).write_bytes(blob)
-        print(f"wrote evalsets/data/{name} ({len(eval_recs if name == 'contacts.jsonl' else shots)} records)")
-    return 0
+    return write_or_check(built, OUT_DIR, "generate.py", argv)
 
 
 if __name__ == "__main__":
