@@ -28,7 +28,6 @@ OUT_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(OUT_DIR))  # build.py beside it: one way to serialise, write and check the files
 from build import jsonl, write_or_check
 
-MAX_WORDS = 60
 
 # ---------------------------------------------------------------------------
 # Shared slot pools. "eval" pools feed the eval files; "shot" pools are held out
@@ -57,12 +56,6 @@ CITIES = {
 }
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-STREET_NAMES = {
-    "eval": ["Elm Street", "Oak Avenue", "Maple Road", "Cedar Lane", "Park Street", "Hill Road",
-             "Main Street", "Lake Drive", "Birch Way", "Mill Lane", "River Road", "King Street"],
-    "shot": ["Willow Court", "Harbor View", "Station Road"],
-}
 
 
 def pick(rng: random.Random, pool: dict | list, split: str = "eval"):
@@ -84,15 +77,6 @@ def money(rng: random.Random, lo: int, hi: int) -> tuple[str, float | int]:
     cents = rng.choice([5, 10, 25, 40, 50, 75, 90, 95, 99, rng.randint(1, 99)])
     value = round(dollars + cents / 100, 2)
     return f"${dollars}.{cents:02d}", value
-
-
-def with_article(noun: str) -> str:
-    vowel_sound = noun[0].lower() in "aeiou" and not noun.lower().startswith(("one", "uni", "eu"))
-    return ("an " if vowel_sound else "a ") + noun
-
-
-def word_count(*texts: str) -> int:
-    return sum(len(t.split()) for t in texts)
 
 
 # ---------------------------------------------------------------------------
