@@ -28,7 +28,6 @@ OUT_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(OUT_DIR))  # build.py beside it: one way to serialise, write and check the files
 from build import jsonl, write_or_check
 
-
 # ---------------------------------------------------------------------------
 # Shared slot pools. "eval" pools feed the eval files; "shot" pools are held out
 # for the few-shot files, so a shot never shares a name/city/product with an item.
