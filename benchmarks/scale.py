@@ -38,14 +38,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from batch import (  # benchmarks/batch.py: the same three API candidates and labels
+    CANDIDATES,
+    TASKS,
+)
+
 from harness.testing import FakeProviders, Script, last_user_text  # noqa: E402
 
-CANDIDATES = [
-    {"id": "haiku", "model": "anthropic/claude-3-5-haiku-latest", "max_tokens": 8},
-    {"id": "sonnet", "model": "anthropic/claude-3-5-sonnet-latest", "max_tokens": 8},
-    {"id": "mini", "model": "openai/gpt-4o-mini", "max_tokens": 8},
-]
-LABELS = ["billing", "shipping", "account", "technical"]
+LABELS = TASKS["topic"]
 
 
 def write_suite(folder: Path, samples: int) -> Path:
